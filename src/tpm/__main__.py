@@ -1,0 +1,5 @@
+"""Allow `python -m tpm`."""
+
+from tpm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""Command line: parse options, call the core, print, return an exit code.
+
+Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with --strict),
+2 tpm could not do its job. A user's mistake is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from tpm import __version__, engine, git
+from tpm.config import Config, builtin_types, load_config
+from tpm.discover import discover
+from tpm.errors import UsageError
+from tpm.fsutil import write_atomic
+from tpm.model import load_project
+from tpm.reporters import REPORTERS
+from tpm.reporters.text import summary
+from tpm.rules import REGISTRY, all_rules
+from tpm.schema import Schemas
+from tpm.today import resolve_today
+
+
+def _split(values: tuple) -> list[str]:
+    """`--select a,b --select c` -> [a, b, c]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _repository(cwd: Path) -> Path:
+    return git.repository_root(cwd)
+
+
+def _config_for(cwd: Path, config_file: str | None) -> Config:
+    """The config for commands that work outside a repository too (schema, rules)."""
+    try:
+        root = git.repository_root(cwd)
+    except UsageError:
+        if config_file is None:
+            return Config(types=builtin_types("project"))
+        root = cwd
+    return load_config(root, cwd, config_file)
+
+
+def _repo_relative(root: Path, cwd: Path, paths: tuple) -> list[str]:
+    relative = []
+    for raw in paths:
+        absolute = (cwd / raw).resolve()
+        try:
+            relative.append(absolute.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise UsageError(f"{raw} is outside the repository {root}") from None
+    return relative
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tpm")
+def cli():
+    """tpm: lint project state (milestones, risks, decisions, post-mortems) kept as
+    Markdown with YAML front-matter in git."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report to FILE; the summary still prints.")
+@click.option("--today", help="Pretend today is YYYY-MM-DD (default: TPM_TODAY, else the local date).")
+@click.option("--select", multiple=True, help="Only these rules: slugs, codes or code prefixes, comma-separated.")
+@click.option("--ignore", multiple=True, help="Skip these rules: slugs, codes or code prefixes, comma-separated.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def check(paths, output_format, output, today, select, ignore, strict, config_file):
+    """Lint the project, or only report on PATHS (rules still see the whole project)."""
+    cwd = Path.cwd()
+    root = _repository(cwd)
+    config = load_config(root, cwd, config_file)
+    when = resolve_today(today, config.timezone)
+    rules = engine.selected_rules(config, _split(select), _split(ignore))
+    wanted = _repo_relative(root, cwd, paths)
+    project = load_project(root, discover(root, config), config)
+    result = engine.only_paths(engine.run(project, rules, when), wanted, project)
+    rendered = REPORTERS[output_format](result)
+    if output:
+        write_atomic(cwd / output, rendered)
+        click.echo(summary(result))
+    else:
+        click.echo(rendered, nl=False)
+    return result.exit_code(strict)
+
+
+@cli.command("rules")
+def list_rules():
+    """List every rule: code, slug, default severity and what it checks."""
+    for rule in all_rules():
+        click.echo(f"{rule.code}  {rule.slug:<22} {rule.severity.value:<8} {rule.summary}")
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule):
+    """Print the documentation of RULE (a slug or a code)."""
+    found = REGISTRY.get(rule) or next((r for r in REGISTRY.values() if r.code == rule.upper()), None)
+    if found is None:
+        raise UsageError(f"no rule is named {rule!r} (see `tpm rules`)")
+    scope = {"document": "each document", "project": "the whole project", "history": "git history"}[found.scope]
+    click.echo(f"{found.slug} ({found.code})")
+    click.echo(f"Default severity: {found.severity.value}. Looks at: {scope}.")
+    if found.options:
+        options = ", ".join(f"{k} = {json.dumps(v)}" for k, v in found.options.items())
+        click.echo(f"Options ([rules.{found.slug}] in .tpm.toml): {options}")
+    click.echo("")
+    click.echo(found.doc)
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def schema(type_name, config_file):
+    """Print the JSON Schema that TYPE's documents are validated against."""
+    config = _config_for(Path.cwd(), config_file)
+    if type_name not in config.types:
+        raise UsageError(f"unknown type {type_name!r} (known: {', '.join(config.types)})")
+    click.echo(json.dumps(Schemas(config).effective(type_name), indent=2, ensure_ascii=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every outcome into an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="tpm", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("tpm: aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except UsageError as exc:
+        click.echo(f"tpm: error: {exc}", err=True)
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in tpm, not the user's doing
+        if os.environ.get("TPM_DEBUG"):
+            raise
+        click.echo(
+            f"tpm: internal error: {type(exc).__name__}: {exc} (run with TPM_DEBUG=1 for details; please report it)",
+            err=True,
+        )
+        return 2
+    return code if isinstance(code, int) else 0
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe went away, keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

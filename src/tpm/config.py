@@ -1,0 +1,290 @@
+"""Configuration: defaults < `.tpm.toml` or `[tool.tpm]` in pyproject.toml < command line.
+
+The file is found by walking from the current directory up to the repository root; in
+each folder `.tpm.toml` wins over `pyproject.toml`, and a pyproject without `[tool.tpm]`
+is passed over (as ruff does). Paths and globs in a config file are relative to the
+folder that holds it. Unknown keys are errors: a typo must not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from tpm.diagnostic import Severity
+from tpm.errors import UsageError
+
+BUILTIN_TYPES = ("milestone", "risk", "decision", "postmortem")
+_BUILTIN_FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
+_BUILTIN_PREFIXES = {"milestone": "M", "risk": "R", "decision": "ADR", "postmortem": "PM"}
+_BUILTIN_REFERENCES = {
+    "milestone": ("depends_on", "risks"),
+    "risk": ("milestones",),
+    "decision": ("supersedes", "superseded_by"),
+    "postmortem": ("milestone",),
+}
+_BUILTIN_SECTIONS = {
+    "milestone": (),
+    "risk": ("Mitigation",),
+    "decision": (),
+    "postmortem": ("Lessons learned", "Action items"),
+}
+
+_TOP_KEYS = {"root", "exclude", "timezone", "select", "ignore", "risk_bands", "types", "rules"}
+_TYPE_KEYS = {"paths", "schema", "id_field", "id_prefix", "references", "required_sections", "template"}
+
+
+@dataclass(frozen=True)
+class TypeConfig:
+    """One document type, built-in or declared by the user."""
+
+    name: str
+    paths: tuple  # repository-relative globs
+    builtin: bool = False
+    schema: str | None = None  # absolute path of the user's JSON Schema, if any
+    id_field: str = "id"
+    id_prefix: str | None = None
+    references: tuple = ()
+    required_sections: tuple = ()
+    template: str | None = None  # absolute path of a template override, if any
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    severity: Severity | None = None  # None: the rule's default
+    enabled: bool = True
+    options: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: str = "project"  # repository-relative
+    exclude: tuple = ("README.md", "index.md")
+    timezone: str | None = None
+    select: tuple = ()
+    ignore: tuple = ()
+    risk_high: int = 15
+    risk_medium: int = 8
+    types: Mapping = field(default_factory=dict)  # name -> TypeConfig, in a fixed order
+    rules: Mapping = field(default_factory=dict)  # slug -> RuleConfig
+    source: str | None = None  # the file it came from, for messages
+
+    def rule(self, slug: str) -> RuleConfig:
+        return self.rules.get(slug, _DEFAULT_RULE)
+
+    def band(self, score: int) -> str:
+        """A risk score's band: "high", "medium" or "low"."""
+        if score >= self.risk_high:
+            return "high"
+        return "medium" if score >= self.risk_medium else "low"
+
+
+_DEFAULT_RULE = RuleConfig()
+
+
+def builtin_types(root: str) -> dict:
+    prefix = f"{root.strip('/')}/" if root.strip("/.") else ""
+    return {
+        name: TypeConfig(
+            name=name,
+            paths=(f"{prefix}{_BUILTIN_FOLDERS[name]}/**/*.md",),
+            builtin=True,
+            id_prefix=_BUILTIN_PREFIXES[name],
+            references=_BUILTIN_REFERENCES[name],
+            required_sections=_BUILTIN_SECTIONS[name],
+        )
+        for name in BUILTIN_TYPES
+    }
+
+
+def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
+    """The nearest config from `start` up to `repo_root`: (path, is_pyproject)."""
+    current = start.resolve()
+    top = repo_root.resolve()
+    while True:
+        dotfile = current / ".tpm.toml"
+        if dotfile.is_file():
+            return dotfile, False
+        pyproject = current / "pyproject.toml"
+        if pyproject.is_file() and "tpm" in _read_toml(pyproject).get("tool", {}):
+            return pyproject, True
+        if current == top or current.parent == current:
+            return None
+        current = current.parent
+
+
+def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Config:
+    """The effective config for a run in `cwd`; `explicit` is `--config FILE`."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_absolute():
+            path = cwd / path
+        if not path.is_file():
+            raise UsageError(f"config file not found: {explicit}")
+        found = (path, path.name == "pyproject.toml")
+    else:
+        found = find_config_file(cwd, repo_root)
+    if found is None:
+        return Config(types=builtin_types("project"))
+    path, is_pyproject = found
+    table = _read_toml(path)
+    if is_pyproject:
+        table = table.get("tool", {}).get("tpm")
+        if table is None:
+            raise UsageError(f"{_shown(path, cwd)}: no [tool.tpm] table")
+    return parse_config(table, path.parent, repo_root, _shown(path, cwd))
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return os.path.relpath(path, cwd).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: invalid TOML: not UTF-8") from None
+
+
+def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Config:
+    """Check a config table key by key and turn it into a `Config`."""
+    from tpm.rules import REGISTRY  # the rules define which options exist
+
+    def fail(message: str):
+        raise UsageError(f"{source}: {message}")
+
+    _no_unknown(table, _TOP_KEYS, "", fail)
+    prefix = _repo_prefix(base, repo_root)
+    root = _string(table, "root", "project", fail)
+    root_rel = _join(prefix, root)
+    types = builtin_types(root_rel)
+    for name, raw in _table(table, "types", fail).items():
+        if not isinstance(raw, dict):
+            fail(f"[types.{name}] must be a table")
+        _no_unknown(raw, _TYPE_KEYS, f"types.{name}.", fail)
+        where = f"types.{name}"
+        paths = tuple(_join(prefix, p) for p in _strings(raw, "paths", (), fail, where))
+        schema = _string(raw, "schema", None, fail, where)
+        template = _string(raw, "template", None, fail, where)
+        base_type = types.get(name)
+        if base_type is None:
+            if not paths:
+                fail(f"[types.{name}] needs `paths`")
+            base_type = TypeConfig(name=name, paths=())
+        types[name] = replace(
+            base_type,
+            paths=base_type.paths + paths,
+            schema=str((base / schema).resolve()) if schema else base_type.schema,
+            id_field=_string(raw, "id_field", base_type.id_field, fail, where),
+            id_prefix=_string(raw, "id_prefix", base_type.id_prefix, fail, where),
+            references=base_type.references + _strings(raw, "references", (), fail, where),
+            required_sections=_strings(raw, "required_sections", base_type.required_sections, fail, where),
+            template=str((base / template).resolve()) if template else base_type.template,
+        )
+
+    rules = {}
+    for slug, raw in _table(table, "rules", fail).items():
+        if slug not in REGISTRY:
+            fail(f"[rules.{slug}]: no rule is named {slug!r} (see `tpm rules`)")
+        if not isinstance(raw, dict):
+            fail(f"[rules.{slug}] must be a table")
+        rule = REGISTRY[slug]
+        _no_unknown(raw, {"severity", *rule.options}, f"rules.{slug}.", fail)
+        severity, enabled = None, True
+        if "severity" in raw:
+            value = raw["severity"]
+            if value == "off":
+                enabled = False
+            else:
+                try:
+                    severity = Severity.parse(value if isinstance(value, str) else repr(value))
+                except ValueError as exc:
+                    fail(f"rules.{slug}.severity: {exc} or off")
+        options = dict(rule.options)
+        for key, default in rule.options.items():
+            if key in raw:
+                value = raw[key]
+                if type(value) is not type(default):
+                    fail(f"rules.{slug}.{key} must be {type(default).__name__}, got {value!r}")
+                options[key] = value
+        rules[slug] = RuleConfig(severity, enabled, options)
+
+    bands = _table(table, "risk_bands", fail)
+    _no_unknown(bands, {"high", "medium"}, "risk_bands.", fail)
+    high, medium = bands.get("high", 15), bands.get("medium", 8)
+    if not (isinstance(high, int) and isinstance(medium, int) and 1 <= medium <= high <= 25):
+        fail("risk_bands needs whole numbers with 1 <= medium <= high <= 25")
+
+    timezone = _string(table, "timezone", None, fail)
+    return Config(
+        root=root_rel,
+        exclude=_strings(table, "exclude", ("README.md", "index.md"), fail),
+        timezone=timezone,
+        select=_strings(table, "select", (), fail),
+        ignore=_strings(table, "ignore", (), fail),
+        risk_high=high,
+        risk_medium=medium,
+        types=types,
+        rules=rules,
+        source=source,
+    )
+
+
+def _repo_prefix(base: Path, repo_root: Path) -> str:
+    try:
+        relative = base.resolve().relative_to(repo_root.resolve())
+    except ValueError:  # a --config outside the repository: paths are from the root
+        return ""
+    return relative.as_posix().strip(".")
+
+
+def _join(prefix: str, path: str) -> str:
+    """A config-relative path or glob, made repository-relative."""
+    joined = posixpath.normpath(posixpath.join(prefix, path.strip())) if prefix else posixpath.normpath(path.strip())
+    return "" if joined == "." else joined
+
+
+def _no_unknown(table: dict, allowed: set, where: str, fail) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        fail(f"unknown key `{where}{unknown[0]}` (allowed: {', '.join(sorted(allowed))})")
+
+
+def _table(table: dict, key: str, fail) -> dict:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        fail(f"`{key}` must be a table")
+    return value
+
+
+def _string(table: dict, key: str, default, fail, where: str = ""):
+    value = table.get(key, default)
+    if value is not default and not isinstance(value, str):
+        fail(f"`{where + '.' if where else ''}{key}` must be a string, got {value!r}")
+    return value
+
+
+def _strings(table: dict, key: str, default: tuple, fail, where: str = "") -> tuple:
+    value = table.get(key)
+    if value is None:
+        return tuple(default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail(f"`{where + '.' if where else ''}{key}` must be a list of strings, got {value!r}")
+    return tuple(value)

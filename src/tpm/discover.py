@@ -1,0 +1,96 @@
+"""Which files are documents, and of which type by path.
+
+Candidates come from git (`git ls-files`), so ignored files are never linted. A file is a
+candidate when one of the types' globs matches it, or when it lies under the project root
+folder (then its front-matter `type:` decides). Files named in `exclude` (README.md and
+index.md by default) are skipped, and so are symlinks that lead out of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tpm import git
+from tpm.config import Config
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str  # repository-relative, '/'-separated
+    path_type: str | None  # the type whose globs match, if any
+
+
+@lru_cache(maxsize=None)
+def glob_regex(pattern: str) -> re.Pattern:
+    """Compile a path glob: `*` and `?` stay within a folder, `**/` spans folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
+
+
+def matches(pattern: str, path: str) -> bool:
+    return glob_regex(pattern).fullmatch(path) is not None
+
+
+def discover(root: Path, config: Config, listed: list[str] | None = None) -> list[Candidate]:
+    """The candidate documents, sorted by path."""
+    names = git.list_files(root) if listed is None else listed
+    root_prefix = f"{config.root}/" if config.root else ""
+    candidates = []
+    for name in names:
+        if _excluded(name, config.exclude):
+            continue
+        path_type = next(
+            (t.name for t in config.types.values() if any(matches(p, name) for p in t.paths)), None
+        )
+        if path_type is None and not (name.startswith(root_prefix) and name.endswith(".md")):
+            continue
+        if _leaves_repository(root, name):
+            continue
+        candidates.append(Candidate(name, path_type))
+    return candidates
+
+
+def _excluded(name: str, patterns: tuple) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return any(matches(p, name) if "/" in p else matches(p, base) for p in patterns)
+
+
+def _leaves_repository(root: Path, name: str) -> bool:
+    path = root / name
+    if not path.is_symlink():
+        return False
+    target = os.path.realpath(path)
+    top = os.path.realpath(root)
+    return os.path.commonpath([target, top]) != top

@@ -1,0 +1,284 @@
+"""Reading one file: bytes to text, front-matter split with true line numbers, Markdown body.
+
+We split the front-matter ourselves rather than with python-frontmatter, whose failures are
+silent: a BOM hides the front-matter, an unclosed or non-mapping block becomes `{}`, keys
+named `content` or `handler` raise `TypeError`, and `parse()` strips text so that line
+offsets are lost. Every way a file can be wrong here becomes a `Problem` with a position;
+nothing in this module raises for a file's content.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from markdown_it import MarkdownIt
+
+from tpm import yamlload
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+
+CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
+
+_FENCE = re.compile(r"---[ \t]*")
+_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+_TASK = re.compile(r"\[( |x|X)\](?:[ \t]+|$)")
+_DATED = re.compile(r"(\d{4}-\d{2}-\d{2})(?=\s|$)")
+_OWNER = re.compile(r"(?:^|\s)@([\w.-]+)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one file, found while reading it; a rule reports it by slug."""
+
+    slug: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A Markdown heading and whether anything but other headings follows it."""
+
+    title: str
+    level: int
+    line: int
+    has_content: bool
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A GFM task item under `Checkpoints` or `Action items`: `- [ ] 2026-12-01 Do it @bob`."""
+
+    section: str  # the heading it sits under, lower-cased ("checkpoints" or "action items")
+    line: int
+    column: int
+    done: bool
+    date: datetime.date | None  # None when the item has no valid ISO date
+    text: str  # the item's first line after the box
+    owner: str | None
+    date_problem: str | None  # why `date` is None, for invalid-checkpoint
+
+
+@dataclass(frozen=True)
+class Body:
+    title: str | None  # the first `#` heading
+    sections: tuple  # of Section
+    tasks: tuple  # of TaskItem
+
+
+@dataclass
+class SourceFile:
+    """A file read from disk and split. `front_matter` is None when there is none."""
+
+    text: str = ""
+    front_matter: str | None = None
+    front_matter_line: int = 2  # the file line of the front-matter's first line
+    body: str = ""
+    body_line: int = 1  # the file line of the body's first line
+    problems: list = field(default_factory=list)
+    readable: bool = True  # False when the bytes could not be turned into text
+
+    @cached_property
+    def parsed_body(self) -> Body:
+        return parse_body(self.body, self.body_line)
+
+
+def read_source(abs_path: str) -> SourceFile | None:
+    """Read and split a file. Returns None when the file vanished since it was listed."""
+    try:
+        size = os.stat(abs_path).st_size
+        if size > MAX_FILE_BYTES:
+            return _unreadable(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
+        with open(abs_path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except OSError as exc:
+        return _unreadable(f"cannot read file: {exc.strerror or exc}")
+    return split_source(data)
+
+
+def _unreadable(message: str, line: int = 1, column: int = 1) -> SourceFile:
+    return SourceFile(problems=[Problem("parse-error", line, column, message)], readable=False)
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """Bytes to text with `\\n` line ends: UTF-8 (BOM allowed) only, located errors otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem("parse-error", 1, 1, "file is UTF-16; save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _byte_position(data, nul)
+        return None, Problem("parse-error", line, column, "binary file (NUL byte); not read as a document")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_position(data, exc.start)
+        return None, Problem(
+            "parse-error",
+            line,
+            column,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, None
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def split_source(data: bytes) -> SourceFile:
+    """Split decoded text into front-matter and body, keeping file line numbers."""
+    text, problem = decode(data)
+    if text is None:
+        return SourceFile(problems=[problem], readable=False)
+    source = SourceFile(text=text, body=text, body_line=1)
+    first_end = text.find("\n")
+    first_line = text if first_end < 0 else text[:first_end]
+    if first_line.rstrip() == "+++":
+        source.problems.append(
+            Problem("parse-error", 1, 1, "TOML front-matter (+++) is not supported; use YAML between --- lines")
+        )
+        return source
+    if not _FENCE.fullmatch(first_line):
+        return source
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if _CLOSE.fullmatch(lines[index]):
+            break
+    else:
+        source.problems.append(
+            Problem("parse-error", 1, 1, "front-matter opened on line 1 is never closed (no closing --- line)")
+        )
+        source.front_matter = None
+        source.body = ""
+        return source
+    source.front_matter = "\n".join(lines[1:index])
+    source.front_matter_line = 2
+    source.body = "\n".join(lines[index + 1 :])
+    source.body_line = index + 2
+    if len(source.front_matter) > MAX_FRONT_MATTER_CHARS:
+        source.problems.append(
+            Problem(
+                "parse-error",
+                1,
+                1,
+                f"front-matter is {len(source.front_matter):,} characters, over the "
+                f"{MAX_FRONT_MATTER_CHARS:,}-character limit; not read",
+            )
+        )
+        source.front_matter = None
+    return source
+
+
+def load_front_matter(source: SourceFile) -> yamlload.LoadedYaml:
+    """Load the YAML and check that it is a mapping; problems are added to the result."""
+    loaded = yamlload.load(source.front_matter or "", source.front_matter_line)
+    if loaded.data is None and not loaded.problems:
+        loaded.data = {}  # an empty block: no fields at all, which the schema then reports
+    elif loaded.data is not None and not isinstance(loaded.data, dict):
+        kind = "a list" if isinstance(loaded.data, list) else f"a single value ({loaded.data!r})"
+        loaded.problems.append(
+            yamlload.YamlProblem(
+                "parse-error",
+                yamlload.Mark(1, 1),
+                f"front-matter must be a mapping of keys to values, got {kind}",
+            )
+        )
+        loaded.data = None
+    return loaded
+
+
+_MARKDOWN = MarkdownIt("commonmark").disable("inline")  # block structure is all we read
+
+
+def parse_body(body: str, first_line: int) -> Body:
+    """Headings, sections and task items of a Markdown body, with file line numbers."""
+    tokens = _MARKDOWN.parse(body)
+    lines = body.split("\n")
+    headings = []  # (index in tokens, level, title, line)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            title = tokens[index + 1].content.strip()
+            headings.append((index, int(token.tag[1]), title, first_line + token.map[0]))
+
+    sections = []
+    for position, (index, level, title, line) in enumerate(headings):
+        end = len(tokens)
+        for later_index, later_level, _, _ in headings[position + 1 :]:
+            if later_level <= level:
+                end = later_index
+                break
+        has_content = any(
+            tok.type not in ("heading_open", "heading_close", "inline") and tok.nesting >= 0 and tok.map
+            for tok in tokens[index + 3 : end]
+        )
+        sections.append(Section(title, level, line, has_content))
+
+    title = next((h[2] for h in headings if h[1] == 1), None)
+    tasks = []
+    current = None  # the checkpoint section we are in: (name, level) or None
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            name = tokens[index + 1].content.strip().lower()
+            if name in CHECKPOINT_SECTIONS:
+                current = (name, level)
+            elif current is not None and level <= current[1]:
+                current = None
+        elif current is not None and token.type == "list_item_open" and token.map:
+            item = _task_item(tokens, index, lines, first_line, current[0])
+            if item is not None:
+                tasks.append(item)
+    return Body(title, tuple(sections), tuple(tasks))
+
+
+def _task_item(tokens, index, lines, first_line, section) -> TaskItem | None:
+    """The task item opened at tokens[index], or None for a plain list item."""
+    inline = next((t for t in tokens[index + 1 : index + 3] if t.type == "inline"), None)
+    if inline is None or inline.map is None or inline.map[0] != tokens[index].map[0]:
+        return None
+    content = inline.content.split("\n", 1)[0]
+    box = _TASK.match(content)
+    if box is None:
+        return None
+    body_line = tokens[index].map[0]
+    raw = lines[body_line] if body_line < len(lines) else ""
+    column = raw.find("[") + 1 or 1
+    rest = content[box.end() :].strip()
+    owner_match = None
+    for owner_match in _OWNER.finditer(rest):
+        pass
+    owner = owner_match.group(1) if owner_match else None
+    date, problem = None, None
+    dated = _DATED.match(rest)
+    if dated is None:
+        problem = "has no ISO date (YYYY-MM-DD) at its start"
+    else:
+        try:
+            date = datetime.date.fromisoformat(dated.group(1))
+        except ValueError:
+            problem = f"has an impossible date {dated.group(1)}"
+        rest = rest[dated.end() :].strip()
+    return TaskItem(
+        section=section,
+        line=first_line + body_line,
+        column=column,
+        done=box.group(1) != " ",
+        date=date,
+        text=rest,
+        owner=owner,
+        date_problem=problem,
+    )

@@ -1,0 +1,126 @@
+"""Run the selected rules over a project and turn their findings into diagnostics.
+
+This is where slug, code and severity are attached (from the registry and the config), and
+where selection applies. Rules never decide their own name or configured severity.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from tpm.config import Config
+from tpm.diagnostic import Diagnostic, Severity
+from tpm.errors import UsageError
+from tpm.model import Project
+from tpm.rules import all_rules
+from tpm.rules.registry import Rule
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the project: the config, today, and its own options."""
+
+    config: Config
+    today: datetime.date
+    options: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    today: datetime.date
+    files: int
+    diagnostics: tuple  # sorted
+    skipped_rules: tuple = ()  # slugs selected but not run (git rules under --no-history)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+    def exit_code(self, strict: bool) -> int:
+        if strict:
+            return 1 if self.diagnostics else 0
+        return 1 if self.count(Severity.ERROR) else 0
+
+
+def resolve_selectors(selectors, rules: list[Rule], origin: str) -> set:
+    """Slugs for selectors that are slugs, codes, code prefixes (`TPM0`) or `ALL`."""
+    chosen = set()
+    for selector in selectors:
+        selector = selector.strip()
+        if not selector:
+            continue
+        if selector.upper() == "ALL":
+            chosen.update(r.slug for r in rules)
+            continue
+        found = {r.slug for r in rules if r.slug == selector or r.code.startswith(selector.upper())}
+        if not found:
+            raise UsageError(f"{origin}: no rule matches {selector!r} (see `tpm rules`)")
+        chosen |= found
+    return chosen
+
+
+def selected_rules(config: Config, select=(), ignore=()) -> list[Rule]:
+    """The rules to run: --select (else the config's `select`, else all), less the ignored
+    and those whose configured severity is `off`."""
+    rules = all_rules()
+    if select:
+        chosen = resolve_selectors(select, rules, "--select")
+    elif config.select:
+        chosen = resolve_selectors(config.select, rules, f"{config.source}: select")
+    else:
+        chosen = {r.slug for r in rules}
+    chosen -= resolve_selectors(config.ignore, rules, f"{config.source}: ignore")
+    chosen -= resolve_selectors(ignore, rules, "--ignore")
+    return [r for r in rules if r.slug in chosen and config.rule(r.slug).enabled]
+
+
+def run(project: Project, rules: list[Rule], today: datetime.date, history=None) -> Result:
+    """Run `rules`; history rules run only when a history index is given."""
+    config = project.config
+    diagnostics = set()
+    skipped = []
+    for rule in rules:
+        rule_config = config.rule(rule.slug)
+        ctx = Context(config, today, rule_config.options or rule.options)
+        if rule.scope == "document":
+            findings = (f for document in project.documents for f in rule.check(document, ctx))
+        elif rule.scope == "project":
+            findings = rule.check(project, ctx)
+        elif history is None:
+            skipped.append(rule.slug)
+            continue
+        else:
+            findings = rule.check(project, history, ctx)
+        for finding in findings:
+            severity = rule_config.severity or finding.severity or rule.severity
+            diagnostics.add(
+                Diagnostic(
+                    path=finding.path,
+                    line=finding.line,
+                    column=finding.column,
+                    rule=rule.slug,
+                    message=finding.message,
+                    code=rule.code,
+                    severity=severity,
+                    end_line=finding.end_line or finding.line,
+                )
+            )
+    return Result(today, len(project.documents), tuple(sorted(diagnostics)), tuple(skipped))
+
+
+def only_paths(result: Result, paths: list[str], project: Project) -> Result:
+    """Keep what concerns the given repository-relative files or folders; the rules have
+    already seen the whole project."""
+    if not paths:
+        return result
+    folders = [p.rstrip("/") + "/" for p in paths if p not in ("", ".")]
+    if len(folders) < len(paths):
+        return result  # the repository root itself was named
+
+    def wanted(path: str) -> bool:
+        return path in paths or any(path.startswith(folder) for folder in folders)
+
+    kept = tuple(d for d in result.diagnostics if wanted(d.path))
+    files = sum(1 for document in project.documents if wanted(document.path))
+    return Result(result.today, files, kept, result.skipped_rules)

@@ -1,0 +1,183 @@
+"""The project model: every document read, typed, validated once, and indexed by id.
+
+Building it is the only place where files are read. Rules receive the finished model and
+never touch the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from tpm.config import Config, TypeConfig
+from tpm.discover import Candidate
+from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source
+from tpm.schema import Schemas
+
+_ID_FROM_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*-\d+)|(\d+)(?=[-_. ]|$)")
+
+
+@dataclass
+class Document:
+    """One project file as tpm understands it."""
+
+    path: str  # repository-relative
+    type: str | None  # None when it could not be determined
+    source: SourceFile
+    data: dict = field(default_factory=dict)  # the front-matter; {} when absent or unreadable
+    has_front_matter: bool = False
+    key_marks: dict = field(default_factory=dict)
+    value_marks: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # parse and schema problems, by slug
+    id: str | None = None  # from the id field, else derived from the file name
+    id_derived: bool = False
+
+    @cached_property
+    def body(self) -> Body:
+        """The Markdown body, parsed on first use (most rules never need it)."""
+        return self.source.parsed_body
+
+    @property
+    def title(self) -> str | None:
+        title = self.data.get("title")
+        if isinstance(title, str) and title.strip():
+            return title
+        return self.body.title
+
+    def key_line(self, key: str) -> tuple[int, int]:
+        """Line and column of a top-level key, or of the file's first line."""
+        mark = self.key_marks.get((key,))
+        return (mark.line, mark.column) if mark else (1, 1)
+
+    def problems_of(self, slug: str) -> list[Problem]:
+        return [p for p in self.problems if p.slug == slug]
+
+
+@dataclass
+class Project:
+    """All documents, sorted by path, with an index of ids."""
+
+    root: Path
+    config: Config
+    documents: list
+
+    @cached_property
+    def by_id(self) -> dict:
+        """Id -> every document that claims it (more than one is a duplicate-id)."""
+        index: dict[str, list[Document]] = {}
+        for document in self.documents:
+            if document.id is not None:
+                index.setdefault(document.id, []).append(document)
+        return index
+
+    def get(self, document_id: str) -> Document | None:
+        found = self.by_id.get(document_id)
+        return found[0] if found else None
+
+
+def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
+    """`R-7-vendor.md` -> R-7; `0003-use-postgres.md` -> ADR-0003 (with the type's prefix)."""
+    name = path.rsplit("/", 1)[-1]
+    found = _ID_FROM_NAME.match(name)
+    if found is None:
+        return None
+    if found.group(1):
+        return found.group(1)
+    prefix = type_config.id_prefix if type_config else None
+    return f"{prefix}-{found.group(2)}" if prefix else found.group(2)
+
+
+def load_document(root: Path, candidate: Candidate, config: Config, schemas: Schemas) -> Document | None:
+    """Read, split, load, type and validate one file. None when it vanished or is no document."""
+    source = read_source(str(root / candidate.path))
+    if source is None:
+        return None
+    document = Document(candidate.path, candidate.path_type, source, problems=list(source.problems))
+    if not source.readable:
+        return document
+    if source.front_matter is None:
+        if source.problems:  # unclosed, TOML or oversized front-matter: already reported
+            return document
+        if candidate.path_type is None:
+            return None  # free-form notes under the project root are not documents
+        document.problems.append(
+            Problem("missing-front-matter", 1, 1, "no front-matter; start the file with a --- block of YAML fields")
+        )
+        return document
+
+    document.has_front_matter = True
+    loaded = load_front_matter(source)
+    document.key_marks, document.value_marks = loaded.key_marks, loaded.value_marks
+    document.problems.extend(Problem(p.slug, p.mark.line, p.mark.column, p.message) for p in loaded.problems)
+    if loaded.data is None:
+        return document
+    document.data = loaded.data
+
+    declared = loaded.data.get("type")
+    if declared is not None:
+        if isinstance(declared, str) and declared in config.types:
+            document.type = declared
+        else:
+            line, column = _value_position(document, "type")
+            known = ", ".join(config.types)
+            document.problems.append(Problem("unknown-type", line, column, f"unknown type {declared!r} (known: {known})"))
+            document.type = None
+            return document
+    elif document.type is None:
+        document.problems.append(
+            Problem(
+                "unknown-type",
+                1,
+                1,
+                "cannot tell this document's type: add a `type:` field or move it under a type's folder",
+            )
+        )
+        return document
+
+    type_config = config.types[document.type]
+    _assign_id(document, type_config)
+    document.problems.extend(
+        schemas.validate(document.type, _with_derived(document, type_config), document.key_marks, document.value_marks)
+    )
+    return document
+
+
+def _value_position(document: Document, key: str) -> tuple[int, int]:
+    mark = document.value_marks.get((key,)) or document.key_marks.get((key,))
+    return (mark.line, mark.column) if mark else (1, 1)
+
+
+def _assign_id(document: Document, type_config: TypeConfig) -> None:
+    value = document.data.get(type_config.id_field)
+    if isinstance(value, str) and value:
+        document.id = value
+    elif value is None:
+        document.id = derive_id(document.path, type_config)
+        document.id_derived = document.id is not None
+
+
+def _with_derived(document: Document, type_config: TypeConfig) -> dict:
+    """What the schema sees: for built-in types, the front-matter plus the id and title that
+    SPEC §2 derives when they are absent; for custom types, the front-matter less tpm's own
+    `type` and `lint` keys, which the user's schema need not know about."""
+    data = document.data
+    if not type_config.builtin:
+        return {k: v for k, v in data.items() if k not in ("type", "lint")}
+    additions = {}
+    if document.id_derived:
+        additions[type_config.id_field] = document.id
+    if "title" not in data and document.body.title:
+        additions["title"] = document.body.title
+    return {**data, **additions} if additions else data
+
+
+def load_project(root: Path, candidates: list, config: Config) -> Project:
+    schemas = Schemas(config)
+    documents = []
+    for candidate in candidates:
+        document = load_document(root, candidate, config, schemas)
+        if document is not None:
+            documents.append(document)
+    return Project(root, config, documents)

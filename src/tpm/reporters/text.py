@@ -1,0 +1,35 @@
+"""`path:line:col: severity slug message`, one per line, then a summary line."""
+
+from __future__ import annotations
+
+from tpm.diagnostic import Severity
+
+
+def render(result) -> str:
+    lines = [
+        f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {_one_line(d.message)}"
+        for d in result.diagnostics
+    ]
+    lines.append(summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(message: str) -> str:
+    return message.replace("\r", " ").replace("\n", " ")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(result) -> str:
+    """One line: files checked, counts by severity, and any rules skipped."""
+    counts = [
+        _plural(result.count(Severity.ERROR), "error"),
+        _plural(result.count(Severity.WARNING), "warning"),
+        _plural(result.count(Severity.INFO), "info"),
+    ]
+    text = f"Checked {_plural(result.files, 'file')}: " + (", ".join(counts) if result.diagnostics else "no problems")
+    if result.skipped_rules:
+        text += f"; git rules skipped (--no-history): {', '.join(result.skipped_rules)}"
+    return text + "."

@@ -1,0 +1,24 @@
+"""Rules about document identity across the project."""
+
+from __future__ import annotations
+
+from tpm.diagnostic import Finding
+from tpm.rules.registry import rule
+
+
+@rule("duplicate-id", "TPM006", "error", scope="project")
+def duplicate_id(project, ctx):
+    """Two or more documents share an id.
+
+    Ids are unique across the whole project, whatever the type, because references
+    (`depends_on`, `risks`, `milestone`, ...) name ids alone. Each copy is reported, at its
+    `id` line (line 1 when the id was derived from the file name), naming the other paths.
+    Two people creating R-7 on two branches is the usual cause: renumber one of them.
+    """
+    for document_id, documents in sorted(project.by_id.items()):
+        if len(documents) < 2:
+            continue
+        for document in documents:
+            others = ", ".join(d.path for d in documents if d is not document)
+            line, column = document.key_line(project.config.types[document.type].id_field)
+            yield Finding(document.path, line, column, f"id {document_id} is also used by {others}")

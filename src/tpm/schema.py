@@ -1,0 +1,226 @@
+"""JSON Schemas per document type, one reusable validator each, and errors as located,
+human-worded problems.
+
+Dates reach the validator as strings (see yamlload), so `format: date` with a
+`FormatChecker` is what rejects `2026-02-30`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from tpm.config import Config
+from tpm.document import Problem
+from tpm.errors import UsageError
+from tpm.resources import data_dir
+from tpm.yamlload import Mark
+
+_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+_JSON_TYPES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+class Schemas:
+    """The effective schema and validator of every configured type, built on first use."""
+
+    def __init__(self, config: Config):
+        self._config = config
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def effective(self, type_name: str) -> dict:
+        """The schema a type's documents are validated against."""
+        return self._effective[type_name]
+
+    @cached_property
+    def _effective(self) -> dict:
+        schemas = {}
+        for name, type_config in self._config.types.items():
+            schema = _builtin(name) if type_config.builtin else None
+            if type_config.schema:
+                user = _load_user_schema(type_config.schema, name)
+                schema = user if schema is None else {"allOf": [schema, user]}
+            schemas[name] = schema if schema is not None else {"type": "object"}
+        return schemas
+
+    def validator(self, type_name: str) -> Draft202012Validator:
+        validator = self._validators.get(type_name)
+        if validator is None:
+            schema = self.effective(type_name)
+            validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+            self._validators[type_name] = validator
+        return validator
+
+    def validate(self, type_name: str, data: dict, key_marks: dict, value_marks: dict) -> list[Problem]:
+        """One `schema-violation` per error, at the offending key or value."""
+        problems = []
+        validator = self.validator(type_name)
+        for error in validator.iter_errors(data):
+            mark = _locate(error, key_marks, value_marks)
+            problems.append(Problem("schema-violation", mark.line, mark.column, describe(error, validator.schema)))
+        return problems
+
+
+def _builtin(name: str) -> dict:
+    with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _load_user_schema(path: str, type_name: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            schema = json.load(handle)
+    except OSError as exc:
+        raise UsageError(f"schema of type {type_name!r}: cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"schema of type {type_name!r}: {path} is not valid JSON: {exc}") from None
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:  # jsonschema's SchemaError carries a long message
+        first = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise UsageError(f"schema of type {type_name!r}: {path} is not a valid JSON Schema: {first}") from None
+    return schema
+
+
+def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
+    """Where to point: the value at fault, its key, or the front-matter's first line."""
+    path = tuple(error.absolute_path)
+    if error.validator == "required":
+        return Mark(1, 1)
+    if error.validator == "additionalProperties":
+        extra = sorted(k for k in error.instance if (path + (k,)) in key_marks)
+        for key in extra:
+            if key not in error.schema.get("properties", {}):
+                return key_marks[path + (key,)]
+    while path:
+        if path in value_marks:
+            return value_marks[path]
+        if path in key_marks:
+            return key_marks[path]
+        path = path[:-1]
+    return Mark(1, 1)
+
+
+def field_name(path) -> str:
+    """`depends_on[1]`, `lint.until`: how a path into the front-matter reads."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return str(value)
+
+
+def _type_of(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "empty value"
+
+
+def _expectation(schema: dict) -> str | None:
+    """A phrase for what a (sub)schema accepts, when it is simple enough to say."""
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    if "const" in schema:
+        return str(schema["const"])
+    if "description" in schema and len(schema["description"]) < 40:
+        return schema["description"]
+    if "type" in schema and isinstance(schema["type"], str):
+        return _JSON_TYPES.get(schema["type"], schema["type"])
+    if "$ref" in schema:
+        return "an id"
+    return None
+
+
+def describe(error: ValidationError, root_schema: dict) -> str:
+    """A sentence a person can act on, e.g. "`status` must be one of planned, ... (got 'doing')"."""
+    name = field_name(error.absolute_path)
+    subject = f"`{name}`" if name else "front-matter"
+    got = f"(got {_shown(error.instance)})"
+    kind = error.validator
+    value = error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(value)
+        message = f"missing required field `{missing}`"
+        return message + _condition(error, root_schema)
+    if kind == "enum":
+        return f"{subject} must be one of {', '.join(str(v) for v in value)} {got}"
+    if kind == "const":
+        return f"{subject} must be {value} {got}"
+    if kind == "type":
+        wanted = value if isinstance(value, list) else [value]
+        words = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
+        hint = ""
+        if isinstance(error.instance, bool) and "string" in wanted:
+            hint = "; quote it if it is meant as text"
+        return f"{subject} must be {words} (got {_type_of(error.instance)} {_shown(error.instance)}){hint}"
+    if kind == "format" and value == "date":
+        return f"{subject} must be a real date as YYYY-MM-DD {got}"
+    if kind == "format":
+        return f"{subject} must be a valid {value} {got}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bounds = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
+        if "minimum" in error.schema and "maximum" in error.schema:
+            return f"{subject} must be between {error.schema['minimum']} and {error.schema['maximum']} {got}"
+        return f"{subject} must be {bounds[kind]} {value} {got}"
+    if kind == "minLength" and value == 1:
+        return f"{subject} must not be empty"
+    if kind == "pattern":
+        return f"{subject} must match the pattern {value} {got}"
+    if kind == "additionalProperties":
+        extra = sorted(k for k in error.instance if k not in error.schema.get("properties", {}))
+        return f"{subject} has unknown field{'s' if len(extra) > 1 else ''} " + ", ".join(f"`{k}`" for k in extra)
+    if kind in ("anyOf", "oneOf"):
+        phrases = [_expectation(sub) for sub in value]
+        if all(phrases):
+            return f"{subject} must be {' or '.join(phrases)} {got}"
+    return f"{subject}: {error.message}"
+
+
+def _condition(error: ValidationError, root_schema: dict) -> str:
+    """For a `required` inside if/then: " (required when `status` is done)"."""
+    schema_path = list(error.schema_path)
+    if "then" not in schema_path:
+        return ""
+    node = root_schema
+    for part in schema_path[: schema_path.index("then")]:
+        node = node[part]
+    consts = [
+        f"`{key}` is {sub['const']}"
+        for key, sub in node.get("if", {}).get("properties", {}).items()
+        if isinstance(sub, dict) and "const" in sub
+    ]
+    return f" (required when {' and '.join(consts)})" if consts else ""

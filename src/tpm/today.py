@@ -1,0 +1,38 @@
+"""What "today" is: `--today`, else `TPM_TODAY`, else the local date in the configured
+timezone. Every date rule compares dates, never datetimes, so a run is reproducible from
+this one value."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from tpm.errors import UsageError
+
+
+def parse_date(value: str, origin: str) -> datetime.date:
+    """An ISO `YYYY-MM-DD` date, or a one-line usage error naming where it came from."""
+    text = value.strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{origin}: {value!r} is not a date as YYYY-MM-DD") from None
+
+
+def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
+    if option is not None:
+        return parse_date(option, "--today")
+    env = os.environ.get("TPM_TODAY")
+    if env:
+        return parse_date(env, "TPM_TODAY")
+    if timezone:
+        try:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"timezone: unknown time zone {timezone!r} (use an IANA name like Europe/Berlin)") from None
+        return datetime.datetime.now(zone).date()
+    return datetime.date.today()

@@ -1,0 +1,313 @@
+"""Safe, bounded YAML loading that keeps the position of every key and value.
+
+Why not `yaml.safe_load`:
+- it turns `2026-12-01` into a `datetime.date`; we keep dates as strings so that the JSON
+  Schema (`format: date`) checks them and impossible dates like `2026-02-30` are reported
+  as schema violations instead of crashing the loader;
+- it follows YAML 1.1, where `no`, `on` and `off` are booleans (the "Norway problem"); we
+  resolve plain scalars by the YAML 1.2 core schema, where only `true`/`false` are;
+- it keeps the last of two duplicate keys without a word;
+- it expands aliases and nests without bound (billion laughs, deep nesting).
+
+So we read the event stream (libyaml's C parser when available) and build plain Python
+values ourselves, recording marks, counting the expanded size and refusing unknown tags.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+try:  # libyaml is several times faster; the pure-Python parser gives the same events.
+    from yaml import CSafeLoader as _EventLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _EventLoader
+
+MAX_DEPTH = 32
+MAX_NODES = 10_000  # values after alias expansion
+MAX_NUMBER_CHARS = 100
+
+Path = tuple  # a path into the data: keys (str) and list indexes (int)
+
+_CORE = "tag:yaml.org,2002:"
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_NAN = re.compile(r"\.(nan|NaN|NAN)")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based position in the file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class YamlProblem:
+    slug: str  # "parse-error" or "duplicate-key"
+    mark: Mark
+    message: str
+
+
+@dataclass
+class LoadedYaml:
+    """The outcome of loading one front-matter block.
+
+    `data` is None when the block could not be loaded at all; `problems` then holds the
+    reason. Duplicate keys and non-string keys are problems that still leave `data` usable.
+    """
+
+    data: object = None
+    key_marks: dict = field(default_factory=dict)  # Path -> Mark of the mapping key
+    value_marks: dict = field(default_factory=dict)  # Path -> Mark of the value
+    problems: list = field(default_factory=list)
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, mark: Mark, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+class _Frame:
+    """A collection being built: the mapping or list, and where it sits."""
+
+    __slots__ = ("value", "path", "anchor", "size", "key", "start_mark", "key_lines")
+
+    def __init__(self, value, path, anchor):
+        self.value = value
+        self.path = path
+        self.anchor = anchor
+        self.size = 1
+        self.key = _NO_KEY
+        self.start_mark = None
+        self.key_lines = {}  # key -> line where it first appeared
+
+
+_NO_KEY = object()
+_BAD_KEY = object()  # a key we reported and dropped (non-string, or a collection)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+
+
+def _plain_scalar(text: str):
+    """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT10.fullmatch(text):
+        return int(text)
+    if _INT8.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT16.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    return text
+
+
+def _tagged_scalar(tag: str, text: str, mark: Mark):
+    """Resolve a scalar with an explicit core tag; anything else is refused."""
+    if tag == _CORE + "str":
+        return text
+    if tag == _CORE + "null":
+        return None
+    if tag == _CORE + "bool" and text in _BOOL:
+        return _BOOL[text]
+    if tag in (_CORE + "int", _CORE + "float"):
+        value = _plain_scalar(text)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value) if tag.endswith("float") else value
+    raise _LimitExceeded(mark, f"cannot read {text!r} as {_short_tag(tag)}")
+
+
+def _check_number_length(text: str, mark: Mark) -> None:
+    if len(text) > MAX_NUMBER_CHARS and (_INT10.fullmatch(text) or _FLOAT.fullmatch(text)):
+        raise _LimitExceeded(
+            mark,
+            f"a number of {len(text)} characters is over the limit of {MAX_NUMBER_CHARS}; "
+            "quote it if it is meant as text",
+        )
+
+
+def load(text: str, first_line: int) -> LoadedYaml:
+    """Load one YAML document whose first line is line `first_line` of the file.
+
+    Never raises for any input text: every failure becomes a problem with a mark.
+    """
+    result = LoadedYaml()
+    offset = first_line - 1
+
+    def mark_of(event_mark) -> Mark:
+        return Mark(event_mark.line + 1 + offset, event_mark.column + 1)
+
+    try:
+        result.data = _build(text, mark_of, result)
+    except _LimitExceeded as exc:
+        result.data = None
+        result.problems.append(YamlProblem("parse-error", exc.mark, exc.message))
+    except yaml.MarkedYAMLError as exc:
+        result.data = None
+        where = exc.problem_mark or exc.context_mark
+        mark = mark_of(where) if where is not None else Mark(first_line, 1)
+        result.problems.append(YamlProblem("parse-error", mark, _yaml_message(exc, text, where)))
+    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
+        result.data = None
+        result.problems.append(YamlProblem("parse-error", Mark(first_line, 1), f"invalid YAML: {exc}"))
+    return result
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    message = "; ".join(parts) if parts else "invalid YAML"
+    if where is not None:
+        lines = text.split("\n")
+        line = lines[where.line] if where.line < len(lines) else ""
+        if "\t" in line[: where.column + 1]:
+            message += " (a tab: YAML indents with spaces only)"
+    return "invalid YAML: " + message
+
+
+def _build(text: str, mark_of, result: LoadedYaml):
+    """Turn the event stream into plain values, enforcing every limit as it goes."""
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, expanded size)
+    total = 0
+    documents = 0
+    root = None
+    have_root = False
+
+    def attach(value, size: int, path_mark: Mark, anchor: str | None) -> None:
+        nonlocal root, have_root, total
+        total += size
+        if total > MAX_NODES:
+            raise _LimitExceeded(
+                path_mark,
+                f"front-matter expands to more than {MAX_NODES} values (aliases or size); "
+                "refusing to load it",
+            )
+        if anchor:
+            anchors[anchor] = (value, size)
+        if not stack:
+            root, have_root = value, True
+            result.value_marks[()] = path_mark
+            return
+        parent = stack[-1]
+        parent.size += size
+        if isinstance(parent.value, list):
+            path = parent.path + (len(parent.value),)
+            parent.value.append(value)
+            result.value_marks[path] = path_mark
+        elif parent.key is _NO_KEY:
+            _set_key(parent, value, path_mark, result)
+        else:
+            if parent.key is not _BAD_KEY:
+                path = parent.path + (parent.key,)
+                parent.value[parent.key] = value
+                result.value_marks[path] = path_mark
+            parent.key = _NO_KEY
+
+    def child_path() -> Path:
+        if not stack:
+            return ()
+        parent = stack[-1]
+        if isinstance(parent.value, list):
+            return parent.path + (len(parent.value),)
+        if parent.key is _NO_KEY:  # a collection used as a key; reported when attached
+            return parent.path + ("?",)
+        return parent.path + (parent.key,)
+
+    for event in yaml.parse(text, Loader=_EventLoader):
+        kind = type(event)
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _LimitExceeded(
+                    mark_of(event.start_mark),
+                    "front-matter holds more than one YAML document; keep one mapping between the --- lines",
+                )
+            continue
+        if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+            continue
+        mark = mark_of(event.start_mark)
+        if kind is yaml.ScalarEvent:
+            value = _scalar(event, mark)
+            attach(value, 1, mark, event.anchor)
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                raise _LimitExceeded(mark, f"alias *{event.anchor} refers to no anchor defined before it")
+            value, size = anchors[event.anchor]
+            attach(value, size, mark, None)
+        elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            tag = event.tag
+            expected = _CORE + ("map" if kind is yaml.MappingStartEvent else "seq")
+            if tag not in (None, "!", expected):
+                raise _LimitExceeded(mark, f"unsupported YAML tag {_short_tag(tag)}")
+            if len(stack) >= MAX_DEPTH:
+                raise _LimitExceeded(mark, f"front-matter nests deeper than {MAX_DEPTH} levels")
+            frame = _Frame({} if kind is yaml.MappingStartEvent else [], child_path(), event.anchor)
+            frame.start_mark = mark
+            stack.append(frame)
+        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+            frame = stack.pop()
+            # The frame's own size was counted value by value; attach adds it once more,
+            # so take it back out of the running total first.
+            total -= frame.size - 1
+            attach(frame.value, frame.size, frame.start_mark, frame.anchor)
+    return root if have_root else None
+
+
+def _scalar(event, mark: Mark):
+    tag = event.tag
+    text = event.value
+    plain = event.implicit[0]
+    if tag in (None, "!"):
+        if plain and tag is None:
+            _check_number_length(text, mark)
+            return _plain_scalar(text)
+        return text
+    if not tag.startswith(_CORE) or tag[len(_CORE) :] not in ("str", "int", "float", "bool", "null"):
+        raise _LimitExceeded(mark, f"unsupported YAML tag {_short_tag(tag)}")
+    _check_number_length(text, mark)
+    return _tagged_scalar(tag, text, mark)
+
+
+def _set_key(frame: _Frame, key, mark: Mark, result: LoadedYaml) -> None:
+    """Take the next key of a mapping, reporting duplicates and keys that are not strings."""
+    if not isinstance(key, str):
+        shown = "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else repr(key)
+        result.problems.append(
+            YamlProblem("parse-error", mark, f"front-matter keys must be strings, got {shown}; quote the key")
+        )
+        frame.key = _BAD_KEY
+        return
+    if key in frame.key_lines:
+        first = frame.key_lines[key]
+        result.problems.append(
+            YamlProblem(
+                "duplicate-key",
+                mark,
+                f"key `{key}` appears twice (lines {first} and {mark.line}); the later value wins",
+            )
+        )
+    else:
+        frame.key_lines[key] = mark.line
+    frame.key = key
+    result.key_marks[frame.path + (key,)] = mark
