@@ -29,6 +29,7 @@ _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
 _TASK = re.compile(r"\[( |x|X)\](?:[ \t]+|$)")
 _DATED = re.compile(r"(\d{4}-\d{2}-\d{2})(?=\s|$)")
 _OWNER = re.compile(r"(?:^|\s)@([\w.-]+)")
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,10 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return data.count(b"\n", 0, offset) + 1, column
+    """Line and column of a byte, counting line ends and characters as `decode` does."""
+    lines = _LINE_ENDS.split(data[:offset])
+    last = lines[-1][3:] if len(lines) == 1 and lines[0].startswith(b"\xef\xbb\xbf") else lines[-1]
+    return len(lines), len(last.decode("utf-8", errors="replace")) + 1
 
 
 def split_source(data: bytes) -> SourceFile:
@@ -186,10 +188,11 @@ def split_source(data: bytes) -> SourceFile:
 def load_front_matter(source: SourceFile) -> yamlload.LoadedYaml:
     """Load the YAML and check that it is a mapping; problems are added to the result."""
     loaded = yamlload.load(source.front_matter or "", source.front_matter_line)
-    if loaded.data is None and not loaded.problems:
+    if loaded.data is None and not loaded.problems and _blank(source.front_matter or ""):
         loaded.data = {}  # an empty block: no fields at all, which the schema then reports
-    elif loaded.data is not None and not isinstance(loaded.data, dict):
-        kind = "a list" if isinstance(loaded.data, list) else f"a single value ({loaded.data!r})"
+    elif not isinstance(loaded.data, dict) and not (loaded.data is None and loaded.problems):
+        shown = "null" if loaded.data is None else repr(loaded.data)
+        kind = "a list" if isinstance(loaded.data, list) else f"a single value ({shown})"
         loaded.problems.append(
             yamlload.YamlProblem(
                 "parse-error",
@@ -199,6 +202,11 @@ def load_front_matter(source: SourceFile) -> yamlload.LoadedYaml:
         )
         loaded.data = None
     return loaded
+
+
+def _blank(yaml_text: str) -> bool:
+    """Only blank lines and comments: an empty block, not a `null` document."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in yaml_text.split("\n"))
 
 
 _MARKDOWN = MarkdownIt("commonmark").disable("inline")  # block structure is all we read

@@ -15,6 +15,7 @@ values ourselves, recording marks, counting the expanded size and refusing unkno
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ _INT16 = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
+_EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,19 @@ def load(text: str, first_line: int) -> LoadedYaml:
     """
     result = LoadedYaml()
     offset = first_line - 1
+    if _EXTRA_BREAKS.search(text) is None:
 
-    def mark_of(event_mark) -> Mark:
-        return Mark(event_mark.line + 1 + offset, event_mark.column + 1)
+        def mark_of(event_mark) -> Mark:
+            return Mark(event_mark.line + 1 + offset, event_mark.column + 1)
+
+    else:  # the parser counts NEL, LS and PS as line breaks; editors and we do not
+        newlines = [i for i, char in enumerate(text) if char == "\n"]
+
+        def mark_of(event_mark) -> Mark:
+            index = min(event_mark.index, len(text))
+            line = bisect.bisect_left(newlines, index)
+            line_start = newlines[line - 1] + 1 if line else 0
+            return Mark(line + 1 + offset, index - line_start + 1)
 
     try:
         result.data = _build(text, mark_of, result)
