@@ -5,8 +5,8 @@
 DEST becomes a fresh git repository with one commit holding N documents under project/
 (30% milestones, 40% risks, 20% decisions, 10% post-mortems), valid against schemas/ and
 shaped like real ones: bodies with checkpoints, mitigations and dated action items.
-The data is mostly clean (dates consistent with "today" = 2026-11-27), as a healthy
-project's is, so the benchmark times the checks rather than printing thousands of findings.
+Dates are consistent with "today" = 2026-11-27, so the data is clean, as a healthy
+project's is: the benchmark times the checks, not the printing of thousands of findings.
 
 The same front-matter blocks are also written alone to DEST-frontmatter/<type>/<name>.yaml,
 outside the repository, so check-jsonschema (the baseline) validates exactly the same data.
