@@ -314,7 +314,8 @@ def test_deep_nesting(repo, closed):
     value = "[" * 1000 + ("]" * 1000 if closed else "")
     outcome = check_one(repo, M, f"---\nid: M-1\ndepends_on: {value}\n---\n")
     assert outcome.lines() == [(M, 3, "parse-error")]
-    assert "deeper" in outcome.messages()[0]
+    # tpm's own limit, or libyaml's where a newer build stops first (PyYAML 6.0.4 wheels)
+    assert re.search("deeper than 32|nesting depth", outcome.messages()[0])
 
 
 def test_huge_integer(repo):
