@@ -12,8 +12,8 @@ import pytest
 from helpers import git, make_repo, run_tpm, write_files
 
 TODAY = "2026-11-27"
-VALID_RISK = "---\nid: R-1\ntitle: Vendor may slip\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n"
-BAD_RISK = "---\nid: R-2\ntitle: Bad\nstatus: opened\nlikelihood: 2\nimpact: 3\n---\n"
+VALID_RISK = "---\nid: R-1\ntitle: Vendor may slip\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n## Mitigation\n\nWeekly sync.\n"
+BAD_RISK = "---\nid: R-2\ntitle: Bad\nstatus: opened\nlikelihood: 2\nimpact: 3\nmitigation: sync\n---\n"
 
 
 @pytest.fixture

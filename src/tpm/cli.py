@@ -72,8 +72,9 @@ def cli():
 @click.option("--select", multiple=True, help="Only these rules: slugs, codes or code prefixes, comma-separated.")
 @click.option("--ignore", multiple=True, help="Skip these rules: slugs, codes or code prefixes, comma-separated.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
+@click.option("--no-history", is_flag=True, help="Do not read git history; skip the rules that need it.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def check(paths, output_format, output, today, select, ignore, strict, config_file):
+def check(paths, output_format, output, today, select, ignore, strict, no_history, config_file):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
     root = _repository(cwd)
@@ -82,7 +83,8 @@ def check(paths, output_format, output, today, select, ignore, strict, config_fi
     rules = engine.selected_rules(config, _split(select), _split(ignore))
     wanted = _repo_relative(root, cwd, paths)
     project = load_project(root, discover(root, config), config)
-    result = engine.only_paths(engine.run(project, rules, when), wanted, project)
+    result = engine.run(project, rules, when, history=None, history_skipped=no_history)
+    result = engine.only_paths(result, wanted, project)
     rendered = REPORTERS[output_format](result)
     if output:
         write_atomic(cwd / output, rendered)

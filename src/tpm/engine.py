@@ -7,13 +7,13 @@ where selection applies. Rules never decide their own name or configured severit
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from tpm.config import Config
 from tpm.diagnostic import Diagnostic, Severity
 from tpm.errors import UsageError
-from tpm.model import Project
+from tpm.model import Project, parse_iso_date
 from tpm.rules import all_rules
 from tpm.rules.registry import Rule
 
@@ -33,6 +33,7 @@ class Result:
     files: int
     diagnostics: tuple  # sorted
     skipped_rules: tuple = ()  # slugs selected but not run (git rules under --no-history)
+    history_skipped: bool = False  # --no-history was given
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
@@ -75,7 +76,7 @@ def selected_rules(config: Config, select=(), ignore=()) -> list[Rule]:
     return [r for r in rules if r.slug in chosen and config.rule(r.slug).enabled]
 
 
-def run(project: Project, rules: list[Rule], today: datetime.date, history=None) -> Result:
+def run(project: Project, rules: list[Rule], today: datetime.date, history=None, history_skipped=False) -> Result:
     """Run `rules`; history rules run only when a history index is given."""
     config = project.config
     diagnostics = set()
@@ -106,7 +107,27 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None)
                     end_line=finding.end_line or finding.line,
                 )
             )
-    return Result(today, len(project.documents), tuple(sorted(diagnostics)), tuple(skipped))
+    silenced: dict[str, set] = {}  # path -> slugs its `lint:` block silences today
+    kept = []
+    for diagnostic in diagnostics:
+        if diagnostic.path not in silenced:
+            silenced[diagnostic.path] = active_suppressions(project.by_path.get(diagnostic.path), today)
+        if diagnostic.rule not in silenced[diagnostic.path]:
+            kept.append(diagnostic)
+    return Result(today, len(project.documents), tuple(sorted(kept)), tuple(skipped), history_skipped)
+
+
+def active_suppressions(document, today: datetime.date) -> set:
+    """The slugs a document's `lint:` block silences today (codes are turned into slugs).
+    A suppression is in force up to and including its `until` date."""
+    lint = document.data.get("lint") if document is not None else None
+    if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
+        return set()
+    until = parse_iso_date(lint.get("until"))
+    if until is not None and until < today:
+        return set()
+    by_code = {rule.code: rule.slug for rule in all_rules()}
+    return {by_code.get(name.upper(), name) for name in lint["ignore"] if isinstance(name, str)}
 
 
 def only_paths(result: Result, paths: list[str], project: Project) -> Result:
@@ -123,4 +144,4 @@ def only_paths(result: Result, paths: list[str], project: Project) -> Result:
 
     kept = tuple(d for d in result.diagnostics if wanted(d.path))
     files = sum(1 for document in project.documents if wanted(document.path))
-    return Result(result.today, files, kept, result.skipped_rules)
+    return replace(result, files=files, diagnostics=kept)

@@ -6,6 +6,7 @@ never touch the disk.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,13 +47,61 @@ class Document:
             return title
         return self.body.title
 
+    @property
+    def status(self) -> str | None:
+        status = self.data.get("status")
+        return status if isinstance(status, str) else None
+
     def key_line(self, key: str) -> tuple[int, int]:
         """Line and column of a top-level key, or of the file's first line."""
         mark = self.key_marks.get((key,))
         return (mark.line, mark.column) if mark else (1, 1)
 
+    def value_position(self, *path) -> tuple[int, int]:
+        """Line and column of the value at `path` (else its key, else line 1)."""
+        mark = self.value_marks.get(path) or self.key_marks.get(path)
+        return (mark.line, mark.column) if mark else (1, 1)
+
+    def date(self, key: str) -> datetime.date | None:
+        """A top-level ISO date field; None when absent or invalid (the schema says why)."""
+        return parse_iso_date(self.data.get(key))
+
+    def text(self, key: str) -> str | None:
+        """A top-level string field with something in it, else None."""
+        value = self.data.get(key)
+        return value if isinstance(value, str) and value.strip() else None
+
+    def id_list(self, key: str) -> list[tuple[str, tuple[int, int]]]:
+        """The ids a field names (one string or a list), each with its position."""
+        value = self.data.get(key)
+        if isinstance(value, str):
+            return [(value, self.value_position(key))]
+        if isinstance(value, list):
+            return [(item, self.value_position(key, i)) for i, item in enumerate(value) if isinstance(item, str)]
+        return []
+
     def problems_of(self, slug: str) -> list[Problem]:
         return [p for p in self.problems if p.slug == slug]
+
+
+def parse_iso_date(value) -> datetime.date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One edge of the reference graph: `source` names `target` in `field`."""
+
+    source: "Document"
+    field: str
+    target: str
+    line: int
+    column: int
 
 
 @dataclass
@@ -75,6 +124,25 @@ class Project:
     def get(self, document_id: str) -> Document | None:
         found = self.by_id.get(document_id)
         return found[0] if found else None
+
+    @cached_property
+    def by_path(self) -> dict:
+        return {document.path: document for document in self.documents}
+
+    def of_type(self, type_name: str) -> list:
+        return [d for d in self.documents if d.type == type_name]
+
+    @cached_property
+    def references(self) -> list:
+        """Every reference in the project, from each type's reference fields, built once."""
+        edges = []
+        for document in self.documents:
+            if document.type is None:
+                continue
+            for field_name in self.config.types[document.type].references:
+                for target, (line, column) in document.id_list(field_name):
+                    edges.append(Reference(document, field_name, target, line, column))
+        return edges
 
 
 def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
@@ -120,7 +188,7 @@ def load_document(root: Path, candidate: Candidate, config: Config, schemas: Sch
         if isinstance(declared, str) and declared in config.types:
             document.type = declared
         else:
-            line, column = _value_position(document, "type")
+            line, column = document.value_position("type")
             known = ", ".join(config.types)
             document.problems.append(Problem("unknown-type", line, column, f"unknown type {declared!r} (known: {known})"))
             document.type = None
@@ -142,11 +210,6 @@ def load_document(root: Path, candidate: Candidate, config: Config, schemas: Sch
         schemas.validate(document.type, _with_derived(document, type_config), document.key_marks, document.value_marks)
     )
     return document
-
-
-def _value_position(document: Document, key: str) -> tuple[int, int]:
-    mark = document.value_marks.get((key,)) or document.key_marks.get((key,))
-    return (mark.line, mark.column) if mark else (1, 1)
 
 
 def _assign_id(document: Document, type_config: TypeConfig) -> None:

@@ -30,6 +30,7 @@ def summary(result) -> str:
         _plural(result.count(Severity.INFO), "info"),
     ]
     text = f"Checked {_plural(result.files, 'file')}: " + (", ".join(counts) if result.diagnostics else "no problems")
-    if result.skipped_rules:
-        text += f"; git rules skipped (--no-history): {', '.join(result.skipped_rules)}"
+    if result.history_skipped or result.skipped_rules:
+        skipped = f": {', '.join(result.skipped_rules)}" if result.skipped_rules else ""
+        text += f"; git history rules skipped (--no-history){skipped}"
     return text + "."

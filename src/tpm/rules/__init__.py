@@ -1,7 +1,16 @@
 """All rules. Importing this package registers every rule module in `REGISTRY`."""
 
 from tpm.rules.registry import REGISTRY, Rule, rule
-from tpm.rules import parsing, identity, checkpoints  # noqa: E402,F401  (registration)
+from tpm.rules import (  # noqa: E402,F401  (importing a module registers its rules)
+    checkpoints,
+    content,
+    dates,
+    dependencies,
+    identity,
+    parsing,
+    references,
+    suppressions,
+)
 
 
 def all_rules() -> list[Rule]:

@@ -1,0 +1,71 @@
+"""Rules about what a document must contain: owners, mitigations and sections."""
+
+from __future__ import annotations
+
+from tpm.diagnostic import Finding
+from tpm.rules.registry import rule
+
+
+def _section(document, title: str):
+    wanted = title.strip().lower()
+    return next((s for s in document.body.sections if s.title.strip().rstrip(":").lower() == wanted), None)
+
+
+def has_mitigation(document) -> bool:
+    """A `mitigation` field, or a `Mitigation` section with something in it."""
+    if document.text("mitigation"):
+        return True
+    section = _section(document, "Mitigation")
+    return section is not None and section.has_content
+
+
+def risk_score(document) -> int | None:
+    likelihood, impact = document.data.get("likelihood"), document.data.get("impact")
+    if type(likelihood) is int and type(impact) is int:
+        return likelihood * impact
+    return None
+
+
+@rule("risk-unmitigated", "TPM301", "error")
+def risk_unmitigated(document, ctx):
+    """An open high-band risk has no `owner` or no mitigation.
+
+    A risk's score is likelihood × impact; at or above the high band (15, configurable as
+    `[risk_bands] high`) it needs a named owner and a mitigation: a `mitigation` field or
+    a non-empty `Mitigation` section. Open means `open` or `mitigating`; `accepted` and
+    `closed` risks are not judged. Reported at the `status` value.
+    """
+    if document.type != "risk" or document.status not in ("open", "mitigating"):
+        return
+    score = risk_score(document)
+    if score is None or ctx.config.band(score) != "high":
+        return
+    missing = [name for name, present in (("owner", document.text("owner")), ("mitigation", has_mitigation(document))) if not present]
+    if missing:
+        line, column = document.value_position("status")
+        what = " and no ".join(missing)
+        yield Finding(
+            document.path, line, column,
+            f"high risk (score {score} = {document.data['likelihood']} × {document.data['impact']}) has no {what}",
+        )
+
+
+@rule("missing-section", "TPM302", "warning")
+def missing_section(document, ctx):
+    """A required body section is absent or empty.
+
+    Required sections are set per type (`required_sections` in `[types.NAME]`); by
+    default a risk needs `Mitigation` (or a `mitigation` field instead) and a post-mortem
+    needs `Lessons learned` and `Action items`. Headings match at any level, ignoring
+    case. An absent section is reported at line 1, an empty one at its heading.
+    """
+    if document.type is None or not document.has_front_matter:
+        return
+    for title in ctx.config.types[document.type].required_sections:
+        if title.lower() == "mitigation" and document.type == "risk" and document.text("mitigation"):
+            continue
+        section = _section(document, title)
+        if section is None:
+            yield Finding(document.path, 1, 1, f"required section `{title}` is missing")
+        elif not section.has_content:
+            yield Finding(document.path, section.line, 1, f"section `{title}` is empty")

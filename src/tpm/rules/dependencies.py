@@ -1,0 +1,132 @@
+"""Rules about the milestone dependency graph (`depends_on`)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import deque
+
+from tpm.diagnostic import Finding
+from tpm.rules.registry import rule
+
+
+def _graph(project) -> dict:
+    """Milestone id -> [(dependency id, reference)] in file order, existing milestones only."""
+    graph: dict[str, list] = {}
+    for reference in project.references:
+        source = reference.source
+        if source.type != "milestone" or reference.field != "depends_on":
+            continue
+        target = project.get(reference.target)
+        if target is not None and target.type == "milestone":
+            graph.setdefault(source.id, []).append((reference.target, reference))
+    return graph
+
+
+def _strongly_connected(graph: dict) -> list[set]:
+    """Tarjan's algorithm, iterative so that long chains cannot hit the recursion limit."""
+    index, low, on_stack, stack, components = {}, {}, set(), [], []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            edges = graph.get(node, [])
+            if position < len(edges):
+                work.append((node, position + 1))
+                child = edges[position][0]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+def _cycle_through(start: str, component: set, graph: dict) -> list:
+    """The shortest path start -> ... -> start inside one component, as references."""
+    previous = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for child, reference in graph.get(node, []):
+            if child not in component:
+                continue
+            if child == start:
+                path = [reference]
+                while node != start:
+                    path.append(previous[node])
+                    node = previous[node].source.id
+                return list(reversed(path))
+            if child not in previous:
+                previous[child] = reference
+                queue.append(child)
+    return []
+
+
+@rule("dependency-cycle", "TPM102", "error", scope="project")
+def dependency_cycle(project, ctx):
+    """Milestones depend on each other in a cycle.
+
+    No milestone of a cycle can ever start: each waits for another. The cycle is printed,
+    `M-7 → M-8 → M-7`, and reported once, at the `depends_on` item of its first milestone
+    (by id) that leads around it. A milestone that depends on itself is a cycle of one.
+    """
+    graph = _graph(project)
+    for component in sorted(_strongly_connected(graph), key=min):
+        start = min(component)
+        if len(component) == 1 and not any(child == start for child, _ in graph.get(start, [])):
+            continue
+        path = _cycle_through(start, component, graph)
+        names = " → ".join([start] + [reference.target for reference in path])
+        first = path[0]
+        yield Finding(first.source.path, first.line, first.column, f"dependency cycle: {names}")
+
+
+@rule("dependency-order", "TPM103", "warning", scope="project", options={"buffer_days": 0})
+def dependency_order(project, ctx):
+    """A milestone is due before a milestone it depends on is due, plus `buffer_days`.
+
+    If M-2 depends on M-1, M-2 cannot finish before M-1 does, so its `due` should be at
+    least M-1's `due` plus `buffer_days` (default 0; set it in `[rules.dependency-order]`
+    to demand slack between dependent milestones). Reported at the `depends_on` item.
+    Done and cancelled milestones are not judged, nor dependencies that were cancelled.
+    """
+    buffer = datetime.timedelta(days=ctx.options["buffer_days"])
+    for milestone_id, edges in _graph(project).items():
+        milestone = project.get(milestone_id)
+        due = milestone.date("due")
+        if due is None or milestone.status in ("done", "cancelled"):
+            continue
+        for dependency_id, reference in edges:
+            dependency = project.get(dependency_id)
+            dependency_due = dependency.date("due")
+            if dependency_due is None or dependency.status == "cancelled":
+                continue
+            if due < dependency_due + buffer:
+                slack = f" plus {ctx.options['buffer_days']} buffer days" if ctx.options["buffer_days"] else ""
+                yield Finding(
+                    milestone.path,
+                    reference.line,
+                    reference.column,
+                    f"{milestone_id} is due {due}, before its dependency {dependency_id} "
+                    f"(due {dependency_due}{slack})",
+                )

@@ -1,0 +1,43 @@
+"""Rules about `lint:` suppressions themselves. The suppressing is done by the engine."""
+
+from __future__ import annotations
+
+from tpm.diagnostic import Finding
+from tpm.model import parse_iso_date
+from tpm.rules.registry import REGISTRY, rule
+
+
+@rule("expired-suppression", "TPM901", "warning")
+def expired_suppression(document, ctx):
+    """A `lint:` suppression's `until` date has passed.
+
+    `lint: {ignore: [overdue-milestone], until: 2026-12-01, reason: "re-plan pending"}`
+    silences the listed rules for this document until that date, inclusive. After it, the
+    rules fire again and this warning says why: renew the date with a reason, or fix the
+    findings. Reported at the `until` value.
+    """
+    lint = document.data.get("lint")
+    if not isinstance(lint, dict):
+        return
+    until = parse_iso_date(lint.get("until"))
+    if until is not None and until < ctx.today:
+        ignored = ", ".join(str(s) for s in lint.get("ignore") or []) or "nothing"
+        line, column = document.value_position("lint", "until")
+        yield Finding(document.path, line, column, f"suppression of {ignored} expired on {until}")
+
+
+@rule("invalid-suppression", "TPM902", "warning")
+def invalid_suppression(document, ctx):
+    """A `lint:` suppression names no rule.
+
+    `lint.ignore` takes rule slugs (`overdue-milestone`) or codes (`TPM201`); see
+    `tpm rules`. A misspelt name would silently suppress nothing. Reported at the item.
+    """
+    lint = document.data.get("lint")
+    if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
+        return
+    codes = {r.code for r in REGISTRY.values()}
+    for index, name in enumerate(lint["ignore"]):
+        if isinstance(name, str) and name not in REGISTRY and name.upper() not in codes:
+            line, column = document.value_position("lint", "ignore", index)
+            yield Finding(document.path, line, column, f"`lint.ignore` names {name!r}, which is no rule")
