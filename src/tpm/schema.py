@@ -10,8 +10,15 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from tpm.config import Config
 from tpm.document import Problem
@@ -32,11 +39,17 @@ _JSON_TYPES = {
 
 
 class Schemas:
-    """The effective schema and validator of every configured type, built on first use."""
+    """The effective schema and validator of every configured type, built on first use.
+
+    A user's schema may `$ref` other local schema files: by relative path (resolved
+    against the schema's own file, or its `$id`), or by the `$id` a sibling file in the
+    same folder declares. Nothing is ever fetched over the network.
+    """
 
     def __init__(self, config: Config):
         self._config = config
         self._validators: dict[str, Draft202012Validator] = {}
+        self._registry = Registry(retrieve=_retrieve_local_file)
 
     def effective(self, type_name: str) -> dict:
         """The schema a type's documents are validated against."""
@@ -48,16 +61,35 @@ class Schemas:
         for name, type_config in self._config.types.items():
             schema = _builtin(name) if type_config.builtin else None
             if type_config.schema:
-                user = _load_user_schema(type_config.schema, name)
+                user = self._load_user_schema(Path(type_config.schema), name)
                 schema = user if schema is None else {"allOf": [schema, user]}
             schemas[name] = schema if schema is not None else {"type": "object"}
         return schemas
+
+    def _load_user_schema(self, path: Path, type_name: str) -> dict:
+        """Read a user's schema, give it a base URI, and register its sibling files."""
+        schema = _read_json(path, f"schema of type {type_name!r}")
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise UsageError(f"schema of type {type_name!r}: {path} is not a valid JSON Schema: {exc.message}") from None
+        schema = {"$id": path.resolve().as_uri(), **schema}
+        for sibling in sorted(path.parent.glob("*.json")):
+            try:
+                contents = json.loads(sibling.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # only a $ref to it can fail, and that is reported then
+            if isinstance(contents, dict):
+                for uri in {urljoin(schema["$id"], sibling.name), contents.get("$id")} - {None}:
+                    resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+                    self._registry = self._registry.with_resource(uri, resource)
+        return schema
 
     def validator(self, type_name: str) -> Draft202012Validator:
         validator = self._validators.get(type_name)
         if validator is None:
             schema = self.effective(type_name)
-            validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+            validator = Draft202012Validator(schema, registry=self._registry, format_checker=_FORMAT_CHECKER)
             self._validators[type_name] = validator
         return validator
 
@@ -65,9 +97,12 @@ class Schemas:
         """One `schema-violation` per error, at the offending key or value."""
         problems = []
         validator = self.validator(type_name)
-        for error in validator.iter_errors(data):
-            mark = _locate(error, key_marks, value_marks)
-            problems.append(Problem("schema-violation", mark.line, mark.column, describe(error, validator.schema)))
+        try:
+            for error in validator.iter_errors(data):
+                mark = _locate(error, key_marks, value_marks)
+                problems.append(Problem("schema-violation", mark.line, mark.column, describe(error, validator.schema)))
+        except Unresolvable as exc:
+            raise UsageError(f"schema of type {type_name!r}: cannot resolve $ref {exc.ref!r}") from None
         return problems
 
 
@@ -76,20 +111,26 @@ def _builtin(name: str) -> dict:
         return json.load(handle)
 
 
-def _load_user_schema(path: str, type_name: str) -> dict:
+def _read_json(path: Path, what: str) -> dict:
     try:
         with open(path, encoding="utf-8") as handle:
-            schema = json.load(handle)
+            return json.load(handle)
     except OSError as exc:
-        raise UsageError(f"schema of type {type_name!r}: cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
-        raise UsageError(f"schema of type {type_name!r}: {path} is not valid JSON: {exc}") from None
+        raise UsageError(f"{what}: {path} is not valid JSON: {exc}") from None
+
+
+def _retrieve_local_file(uri: str) -> Resource:
+    """Resolve `file:` references only; anything else is unresolvable by design."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        raise NoSuchResource(ref=uri)
     try:
-        Draft202012Validator.check_schema(schema)
-    except Exception as exc:  # jsonschema's SchemaError carries a long message
-        first = str(getattr(exc, "message", exc)).splitlines()[0]
-        raise UsageError(f"schema of type {type_name!r}: {path} is not a valid JSON Schema: {first}") from None
-    return schema
+        contents = json.loads(Path(url2pathname(parts.path)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise NoSuchResource(ref=uri) from None
+    return Resource.from_contents(contents, default_specification=DRAFT202012)
 
 
 def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:

@@ -178,8 +178,8 @@ def load(text: str, first_line: int) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         result.data = None
         where = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
-            where = exc.context_mark  # where the unclosed thing starts helps more than the end
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip()):
+            where = exc.context_mark  # at the end of the block: where the unclosed thing opens helps more
         mark = mark_of(where) if where is not None else Mark(first_line, 1)
         result.problems.append(YamlProblem("parse-error", mark, _yaml_message(exc, text, where)))
     except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 
@@ -14,7 +13,9 @@ _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
 
 
 def _did_you_mean(target: str, known) -> str:
-    close = difflib.get_close_matches(target, sorted(known), n=1, cutoff=0.75)
+    """Only a case or spacing slip is suggested: a near number (R-17 for R-1) is a guess."""
+    wanted = target.strip().casefold()
+    close = sorted(k for k in known if k.casefold() == wanted)
     return f"; did you mean {close[0]}?" if close else ""
 
 
@@ -26,7 +27,8 @@ def dangling_reference(project, ctx):
     a risk's `milestones`, a post-mortem's `milestone`, a decision's `supersedes` and
     `superseded_by`, and each custom type's `references`. Every id they name must belong
     to a document of the project. Each dangling id is reported once, at its own list
-    item, with the closest existing id when one looks like a typo.
+    item, suggesting the existing id when only case or spacing differs
+    (`m-1` for `M-1`).
     """
     for reference in project.references:
         if reference.target not in project.by_id:
