@@ -270,6 +270,8 @@ def _task_item(tokens, index, lines, first_line, section) -> TaskItem | None:
     for owner_match in _OWNER.finditer(rest):
         pass
     owner = owner_match.group(1) if owner_match else None
+    if owner_match and owner_match.end() == len(rest):
+        rest = rest[: owner_match.start()].rstrip()  # the owner is shown apart from the text
     date, problem = None, None
     dated = _DATED.match(rest)
     if dated is None:

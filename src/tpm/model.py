@@ -34,6 +34,7 @@ class Document:
     problems: list = field(default_factory=list)  # parse and schema problems, by slug
     id: str | None = None  # from the id field, else derived from the file name
     id_derived: bool = False
+    id_guess: str | None = None  # derived from the name even when the file could not be read
 
     @cached_property
     def body(self) -> Body:
@@ -121,6 +122,12 @@ class Project:
                 index.setdefault(document.id, []).append(document)
         return index
 
+    @cached_property
+    def unreadable_ids(self) -> set:
+        """Ids guessed from the names of files that could not be read: a reference to one of
+        them is not reported as dangling on top of the file's own parse error."""
+        return {d.id_guess for d in self.documents if d.id is None and d.id_guess}
+
     def get(self, document_id: str) -> Document | None:
         found = self.by_id.get(document_id)
         return found[0] if found else None
@@ -145,6 +152,11 @@ class Project:
         return edges
 
 
+def natural_key(document_id: str) -> tuple:
+    """Sort ids as people do: M-9 before M-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", document_id))
+
+
 def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
     """`R-7-vendor.md` -> R-7; `0003-use-postgres.md` -> ADR-0003 (with the type's prefix)."""
     name = path.rsplit("/", 1)[-1]
@@ -163,6 +175,8 @@ def load_document(root: Path, candidate: Candidate, config: Config, schemas: Sch
     if source is None:
         return None
     document = Document(candidate.path, candidate.path_type, source, problems=list(source.problems))
+    if candidate.path_type is not None:
+        document.id_guess = derive_id(candidate.path, config.types[candidate.path_type])
     if not source.readable:
         return document
     if source.front_matter is None:

@@ -6,6 +6,7 @@ import datetime
 from collections import deque
 
 from tpm.diagnostic import Finding
+from tpm.model import natural_key
 from tpm.rules.registry import rule
 
 
@@ -26,7 +27,7 @@ def _strongly_connected(graph: dict) -> list[set]:
     """Tarjan's algorithm, iterative so that long chains cannot hit the recursion limit."""
     index, low, on_stack, stack, components = {}, {}, set(), [], []
     counter = 0
-    for start in sorted(graph):
+    for start in sorted(graph, key=natural_key):
         if start in index:
             continue
         work = [(start, 0)]
@@ -91,8 +92,8 @@ def dependency_cycle(project, ctx):
     (by id) that leads around it. A milestone that depends on itself is a cycle of one.
     """
     graph = _graph(project)
-    for component in sorted(_strongly_connected(graph), key=min):
-        start = min(component)
+    for component in sorted(_strongly_connected(graph), key=lambda c: natural_key(min(c, key=natural_key))):
+        start = min(component, key=natural_key)
         if len(component) == 1 and not any(child == start for child, _ in graph.get(start, [])):
             continue
         path = _cycle_through(start, component, graph)

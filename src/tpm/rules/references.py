@@ -28,10 +28,11 @@ def dangling_reference(project, ctx):
     `superseded_by`, and each custom type's `references`. Every id they name must belong
     to a document of the project. Each dangling id is reported once, at its own list
     item, suggesting the existing id when only case or spacing differs
-    (`m-1` for `M-1`).
+    (`m-1` for `M-1`). A reference to a file that could not be read (its id guessed from
+    the file name) is not reported again: the file's own parse error says it all.
     """
     for reference in project.references:
-        if reference.target not in project.by_id:
+        if reference.target not in project.by_id and reference.target not in project.unreadable_ids:
             yield Finding(
                 reference.source.path,
                 reference.line,
