@@ -18,6 +18,7 @@ from tpm.config import Config, builtin_types, load_config
 from tpm.discover import discover
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
+from tpm.history import build as build_history
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
 from tpm.reporters.text import summary
@@ -73,8 +74,9 @@ def cli():
 @click.option("--ignore", multiple=True, help="Skip these rules: slugs, codes or code prefixes, comma-separated.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
 @click.option("--no-history", is_flag=True, help="Do not read git history; skip the rules that need it.")
+@click.option("--no-cache", is_flag=True, help="Read git history afresh, ignoring the cache in the git directory.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def check(paths, output_format, output, today, select, ignore, strict, no_history, config_file):
+def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, config_file):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
     root = _repository(cwd)
@@ -83,7 +85,10 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
     rules = engine.selected_rules(config, _split(select), _split(ignore))
     wanted = _repo_relative(root, cwd, paths)
     project = load_project(root, discover(root, config), config)
-    result = engine.run(project, rules, when, history=None, history_skipped=no_history)
+    history = None
+    if not no_history and any(rule.scope == "history" for rule in rules):
+        history = build_history(root, project, when, use_cache=not no_cache)
+    result = engine.run(project, rules, when, history=history, history_skipped=no_history)
     result = engine.only_paths(result, wanted, project)
     rendered = REPORTERS[output_format](result)
     if output:

@@ -1,29 +1,40 @@
 """Every git call tpm makes goes through here, so faults are handled in one place.
 
-We call the git executable directly: listing files is a single `git ls-files -z`, and a
-subprocess is faster to start than importing a git library for it.
+We call the git executable directly rather than through a git library: each question is
+one process (`ls-files`, one streaming `log`, one `cat-file --batch`), whatever the number
+of files, and a subprocess starts faster than a library imports.
 """
 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from tpm.errors import UsageError
 
-def run(args: list[str], cwd: Path, env: dict | None = None) -> bytes:
-    """Run `git ARGS` in `cwd`; a failure becomes a one-line `UsageError`."""
+_NOT_FOUND = "git is not installed or not on PATH; tpm reads the project through git"
+
+
+def run(args: list[str], cwd: Path, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `git ARGS` in `cwd`; with `check`, a failure becomes a one-line `UsageError`."""
     try:
         completed = subprocess.run(
-            ["git", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
         )
     except FileNotFoundError:
-        raise UsageError("git is not installed or not on PATH; tpm reads the project through git") from None
+        raise UsageError(_NOT_FOUND) from None
     except OSError as exc:
         raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
-    if completed.returncode != 0:
+    if check and completed.returncode != 0:
         raise UsageError(_explain(completed.stderr.decode("utf-8", "replace"), cwd))
-    return completed.stdout
+    return completed
 
 
 def _explain(stderr: str, cwd: Path) -> str:
@@ -38,7 +49,7 @@ def _explain(stderr: str, cwd: Path) -> str:
 
 def repository_root(cwd: Path) -> Path:
     """The top of the work tree that contains `cwd`."""
-    output = run(["rev-parse", "--show-toplevel"], cwd)
+    output = run(["rev-parse", "--show-toplevel"], cwd).stdout
     top = output.decode("utf-8", "surrogateescape").strip()
     if not top:
         raise UsageError(f"not inside a git work tree: {cwd} (a bare repository has no files to lint)")
@@ -47,6 +58,137 @@ def repository_root(cwd: Path) -> Path:
 
 def list_files(root: Path) -> list[str]:
     """Tracked plus untracked-but-not-ignored files, repository-relative with '/'."""
-    output = run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root)
+    output = run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root).stdout
     names = output.decode("utf-8", "surrogateescape").split("\0")
     return sorted({name for name in names if name})
+
+
+@dataclass(frozen=True)
+class RepositoryState:
+    git_dir: Path
+    shallow: bool
+    head: str | None  # None in a repository with no commits yet
+
+
+def repository_state(root: Path) -> RepositoryState:
+    """Where the git directory is, whether the clone is shallow, and HEAD's commit."""
+    lines = run(["rev-parse", "--absolute-git-dir", "--is-shallow-repository"], root).stdout.decode().split("\n")
+    head = run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root, check=False).stdout.decode().strip()
+    return RepositoryState(Path(lines[0]), lines[1].strip() == "true", head or None)
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    return run(["merge-base", "--is-ancestor", older, newer], root, check=False).returncode == 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file changed by one commit, as `git log --raw` reports it."""
+
+    status: str  # A, M, D, R, C or T
+    path: str
+    old_path: str | None  # for renames and copies
+    blob: str  # the file's content after the commit (all zeros when deleted)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    date: str  # committer date, YYYY-MM-DD in the committer's own time zone
+    changes: tuple
+
+
+def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[Commit]:
+    """Commits newest first along the first-parent line, with the files they changed.
+
+    Streaming: stop iterating and the git process is ended, so a caller that has what it
+    needs does not pay for the rest of history. Merges count as the change they bring
+    to the first-parent line (`--diff-merges=first-parent`), so a pull request's edits
+    are dated when they landed.
+    """
+    args = [
+        "log", revisions, "--first-parent", "--diff-merges=first-parent", "--raw", "-z",
+        "--no-abbrev", "-M", "--no-color", "--format=%x01%H %cI", "--", *pathspecs,
+    ]
+    try:
+        process = subprocess.Popen(["git", *args], cwd=root, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise UsageError(_NOT_FOUND) from None
+    finished = False
+    try:
+        yield from _parse_log(_nul_tokens(process.stdout))
+        finished = True
+    finally:
+        if not finished:
+            process.kill()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.stderr.close()
+        code = process.wait()
+    if finished and code != 0:
+        raise UsageError(_explain(stderr.decode("utf-8", "replace"), root))
+
+
+def _nul_tokens(stream) -> Iterator[bytes]:
+    pending = b""
+    for chunk in iter(lambda: stream.read(1 << 16), b""):
+        parts = (pending + chunk).split(b"\0")
+        pending = parts.pop()
+        yield from parts
+    if pending.strip():
+        yield pending
+
+
+def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
+    sha = date = None
+    changes: list[Change] = []
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if sha is not None:
+                yield Commit(sha, date, tuple(changes))
+            header = token[1:].decode("ascii").split()
+            sha, date, changes = header[0], header[1][:10], []
+        elif token.startswith(b":"):
+            fields = token[1:].split()
+            status = fields[4][:1].decode("ascii")
+            first = next(tokens).decode("utf-8", "surrogateescape")
+            if status in ("R", "C"):
+                second = next(tokens).decode("utf-8", "surrogateescape")
+                changes.append(Change(status, second, first, fields[3].decode("ascii")))
+            else:
+                changes.append(Change(status, first, None, fields[3].decode("ascii")))
+    if sha is not None:
+        yield Commit(sha, date, tuple(changes))
+
+
+def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
+    """The contents of many blobs from one `git cat-file --batch` process."""
+    if not shas:
+        return {}
+    output = run(["cat-file", "--batch"], root, input="".join(f"{s}\n" for s in shas).encode()).stdout
+    blobs, position = {}, 0
+    while position < len(output):
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue  # "<sha> missing": nothing to read for it
+        size = int(header[2])
+        blobs[header[0].decode("ascii")] = output[position : position + size]
+        position += size + 1
+    return blobs
+
+
+def uncommitted_paths(root: Path, pathspecs: list[str]) -> set[str]:
+    """Files that differ from HEAD: staged, unstaged or untracked (not ignored)."""
+    output = run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs], root).stdout
+    paths, tokens = set(), iter(output.split(b"\0"))
+    for token in tokens:
+        if len(token) < 4:
+            continue
+        paths.add(token[3:].decode("utf-8", "surrogateescape"))
+        if token[:1] in (b"R", b"C"):
+            next(tokens, None)  # the rename's source path follows
+    return paths

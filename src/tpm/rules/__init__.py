@@ -6,6 +6,7 @@ from tpm.rules import (  # noqa: E402,F401  (importing a module registers its ru
     content,
     dates,
     dependencies,
+    history_rules,
     identity,
     parsing,
     references,

@@ -1,0 +1,309 @@
+"""What git history says about each milestone and risk, read in one pass and cached.
+
+The git rules need, per file: when it was last committed, when its front-matter last
+changed, how `due` moved, when `reviewed` was last set and whether the risk's score,
+status or mitigation changed after that, and since when each checkpoint line has stood
+unchanged. All of it is a fold over the file's versions, oldest first:
+
+    state = FileHistory()            # nothing known
+    for each version: state.advance(sequence, date, text)
+
+The versions come from one streaming `git log --raw` over the type folders (following
+renames, stopping once every file's creation has been seen) and one `git cat-file
+--batch` for their contents. Only the folded states are cached, under the git directory,
+keyed by HEAD: after a new commit only the new commits are read and folded on top.
+Uncommitted changes are folded in last, dated today, and never cached.
+
+Dates are committer dates, as the committer's own calendar day: the day a change landed
+on this line of history. Author dates survive rebases and cherry-picks, so a review
+cherry-picked today would look weeks old; committer dates do not have that problem.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tpm import __version__, git
+from tpm.document import split_source
+from tpm.errors import UsageError
+
+CACHE_FORMAT = "tpm-history/1"
+SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
+_TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
+_TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+SHALLOW_ADVICE = (
+    "this is a shallow clone, so git history would give wrong ages; fetch the full history "
+    "(actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`; or `git fetch --unshallow`), "
+    "or run with --no-history"
+)
+
+
+@dataclass
+class Snapshot:
+    """The few things the git rules compare between two versions of a file."""
+
+    front_matter: str | None
+    fields: dict  # tracked top-level key -> raw text of its value
+    mitigation_section: str  # the body's Mitigation section, whitespace-folded
+    task_lines: list  # the stripped text of every task-item line
+
+
+def snapshot(text: str) -> Snapshot:
+    """A light line scan, not a full parse: enough to tell what changed, and cheap enough
+    to run on every historical version of every file."""
+    source = split_source(text.encode("utf-8")) if isinstance(text, str) else split_source(text)
+    fields = {}
+    if source.front_matter is not None:
+        current = None
+        for line in source.front_matter.split("\n"):
+            match = _TOP_KEY.match(line)
+            if match:
+                current = match.group(1) if match.group(1) in _TRACKED_FIELDS else None
+                if current:
+                    fields[current] = match.group(2).strip()
+            elif current and line[:1] in (" ", "\t"):
+                fields[current] += "\n" + line.strip()  # a block scalar's continuation
+    mitigation, in_mitigation, level = [], False, 0
+    tasks = []
+    for line in source.body.split("\n"):
+        heading = _HEADING.match(line)
+        if heading:
+            depth = len(heading.group(1))
+            if heading.group(2).strip().lower() == "mitigation":
+                in_mitigation, level = True, depth
+                continue
+            if in_mitigation and depth <= level:
+                in_mitigation = False
+        if in_mitigation:
+            mitigation.append(line.strip())
+        if _TASK_LINE.match(line):
+            tasks.append(line.strip())
+    return Snapshot(source.front_matter, fields, " ".join(" ".join(mitigation).split()), tasks)
+
+
+def _due(fields: dict) -> str | None:
+    found = _DATE.search(fields.get("due", ""))
+    return found.group(0) if found else None
+
+
+def _reviewed(fields: dict) -> str | None:
+    found = _DATE.search(fields.get("reviewed", ""))
+    return found.group(0) if found else fields.get("reviewed")
+
+
+def _scoring(snap: Snapshot) -> dict:
+    values = {name: snap.fields.get(name, "").strip("'\" ") for name in SCORING_FIELDS}
+    if snap.mitigation_section:
+        values["mitigation"] += "\n" + snap.mitigation_section
+    return values
+
+
+@dataclass
+class FileHistory:
+    """The folded history of one file. `seq` numbers versions, oldest first, so that
+    "after" means a later commit even when two commits share a date."""
+
+    seq: int = 0
+    last_change: str | None = None  # date of the latest version
+    front_matter_hash: str | None = None
+    front_matter_changed: str | None = None  # date of the latest front-matter change
+    due: str | None = None
+    due_moves: list = field(default_factory=list)  # [date, old due, new due] per change
+    reviewed: str | None = None
+    reviewed_set: str | None = None  # date of the latest version that changed `reviewed`
+    reviewed_seq: int = 0
+    scoring: dict = field(default_factory=dict)
+    scoring_changed: str | None = None
+    scoring_seq: int = 0
+    scoring_fields: list = field(default_factory=list)  # what changed then
+    line_since: dict = field(default_factory=dict)  # task line -> date it has stood since
+
+    def advance(self, date: str, text) -> None:
+        """Fold in the next version of the file, dated `date` (YYYY-MM-DD)."""
+        snap = snapshot(text)
+        first = self.seq == 0
+        self.seq += 1
+        self.last_change = date
+        digest = hashlib.sha1((snap.front_matter or "").encode("utf-8", "surrogatepass")).hexdigest()
+        if digest != self.front_matter_hash:
+            self.front_matter_hash, self.front_matter_changed = digest, date
+        due = _due(snap.fields)
+        if due != self.due:
+            if self.due is not None and due is not None:
+                self.due_moves.append([date, self.due, due])
+            self.due = due
+        reviewed = _reviewed(snap.fields)
+        if reviewed != self.reviewed:
+            self.reviewed = reviewed
+            if reviewed is not None:
+                self.reviewed_set, self.reviewed_seq = date, self.seq
+        scoring = _scoring(snap)
+        changed = [name for name in SCORING_FIELDS if scoring[name] != self.scoring.get(name)]
+        if changed and not first:
+            self.scoring_changed, self.scoring_seq, self.scoring_fields = date, self.seq, changed
+        self.scoring = scoring
+        self.line_since = {line: self.line_since.get(line, date) for line in snap.task_lines}
+
+    def copy(self) -> "FileHistory":
+        return FileHistory.from_json(json.loads(json.dumps(asdict(self))))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "FileHistory":
+        """Rebuild a cached state, refusing anything whose shape is not ours."""
+        state = cls(**data)
+        for name, default in asdict(cls()).items():
+            value = getattr(state, name)
+            if value is not None and default is not None and type(value) is not type(default):
+                raise TypeError(f"cached {name} has the wrong type")
+            if value is not None and default is None and not isinstance(value, str):
+                raise TypeError(f"cached {name} is not text")
+        texts = [*state.line_since, *state.line_since.values(), *state.scoring.values(), *state.scoring_fields]
+        texts += [item for move in state.due_moves for item in (move if isinstance(move, list) else [None])]
+        if not all(isinstance(text, str) for text in texts):
+            raise TypeError("cached history holds values that are not text")
+        return state
+
+
+@dataclass
+class History:
+    """The index the git rules read. `for_path` includes uncommitted changes."""
+
+    today: datetime.date
+    files: dict  # repository-relative path -> FileHistory (committed history)
+    uncommitted: dict  # path -> current text, for files that differ from HEAD
+    source: str = "git"  # "git", "cache" or "cache+N commits", for the summary
+
+    def for_path(self, path: str) -> FileHistory:
+        state = self.files.get(path)
+        if path not in self.uncommitted:
+            return state or FileHistory()
+        state = state.copy() if state else FileHistory()
+        state.advance(self.today.isoformat(), self.uncommitted[path])
+        return state
+
+
+def pathspecs(config) -> list[str]:
+    """The folders the git rules look at: milestone and risk globs, and the root."""
+    specs = []
+    for name in ("milestone", "risk"):
+        type_config = config.types.get(name)
+        if type_config:
+            specs.extend(f":(glob){pattern}" for pattern in type_config.paths)
+    if config.root:
+        specs.append(f":(glob){config.root}/**")
+    return sorted(set(specs))
+
+
+def build(root: Path, project, today: datetime.date, use_cache: bool = True) -> History:
+    """The history of every milestone and risk of `project`, from the cache where it can."""
+    state = git.repository_state(root)
+    if state.shallow:
+        raise UsageError(SHALLOW_ADVICE)
+    specs = pathspecs(project.config)
+    wanted = {d.path for d in project.documents if d.type in ("milestone", "risk")}
+    key = hashlib.sha1(json.dumps([__version__, specs]).encode()).hexdigest()
+    cache_path = state.git_dir / "tpm-cache" / "history.json"
+    files: dict[str, FileHistory] = {}
+    source = "git"
+    if state.head is not None:
+        cached = _load_cache(cache_path, key) if use_cache else None
+        if cached is not None and cached[0] == state.head:
+            files, source = cached[1], "cache"
+        elif cached is not None and git.is_ancestor(root, cached[0], state.head):
+            files = cached[1]
+            count = _read_history(root, specs, f"{cached[0]}..{state.head}", files, None)
+            source = f"cache+{count} commits"
+        else:
+            _read_history(root, specs, state.head, files, wanted)
+        if use_cache and source != "cache":
+            _save_cache(cache_path, key, state.head, files)
+    changed = git.uncommitted_paths(root, specs) & wanted
+    by_path = project.by_path
+    uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
+    return History(today, files, uncommitted, source)
+
+
+def _read_history(root: Path, specs: list[str], revisions: str, files: dict, wanted: set | None) -> int:
+    """Fold the commits of `revisions` into `files`; returns how many commits were read.
+
+    The log runs newest first, so a rename is met before the older versions under the
+    old name: `alias` maps each older name to the file's path at the newest commit. With
+    `wanted` (a full read) only those files are followed, and the log stops as soon as
+    every one's creation has been seen. Without it (new commits on top of a cached
+    state) cached states follow their renames, and a file created anew starts afresh.
+    """
+    alias: dict[str, str] = {}  # a path as named at this point of history -> its newest path
+    pending = set(wanted) if wanted is not None else None
+    versions: dict[str, list] = {}  # newest path -> [(date, blob)], newest first
+    created, deleted = set(), set()
+    commits = 0
+    for commit in git.log(root, specs, revisions):
+        commits += 1
+        for change in commit.changes:
+            current = alias.get(change.path, change.path)
+            if pending is not None and current not in pending and change.path not in alias:
+                continue
+            if change.status == "D":
+                if current not in versions:
+                    deleted.add(current)  # gone at the newest commit
+                continue
+            versions.setdefault(current, []).append((commit.date, change.blob))
+            if change.status in ("R", "C"):
+                alias.pop(change.path, None)
+                if change.status == "R":
+                    alias[change.old_path] = current
+                else:
+                    created.add(current)
+            elif change.status == "A":
+                alias.pop(change.path, None)
+                created.add(current)
+                if pending is not None:
+                    pending.discard(current)
+        if pending is not None and not pending:
+            break
+    for old, current in alias.items():
+        if old in files and current not in created:
+            files[current] = files.pop(old)
+    for path in deleted - set(versions):
+        files.pop(path, None)
+    blobs = git.read_blobs(root, sorted({blob for entries in versions.values() for _, blob in entries}))
+    for path, entries in versions.items():
+        state = FileHistory() if path in created else files.get(path, FileHistory())
+        files[path] = state
+        for date, blob in reversed(entries):
+            if blob in blobs:
+                state.advance(date, blobs[blob])
+    return commits
+
+
+def _load_cache(path: Path, key: str):
+    """(head, files) from the cache, or None when it is missing, foreign or corrupt."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != CACHE_FORMAT or data.get("key") != key or not isinstance(data.get("head"), str):
+            return None
+        return data["head"], {p: FileHistory.from_json(s) for p, s in data["files"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _save_cache(path: Path, key: str, head: str, files: dict) -> None:
+    """Write the cache atomically; a read-only git directory just means no cache."""
+    payload = {"format": CACHE_FORMAT, "key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass

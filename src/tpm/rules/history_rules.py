@@ -1,0 +1,145 @@
+"""Rules that read git history: what was actually updated, and when.
+
+They receive the history index built once per run (history.py) and never call git. A
+file's uncommitted changes count as made today.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from tpm.diagnostic import Finding, Severity
+from tpm.rules.content import risk_score
+from tpm.rules.registry import rule
+
+
+def _date(text: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"
+
+
+@rule("stale-checkpoint", "TPM401", "warning", scope="history", options={"grace_days": 1})
+def stale_checkpoint(project, history, ctx):
+    """An open checkpoint is past its date and nobody has touched its line since.
+
+    A checkpoint `- [ ] 2026-12-01 Load test @bob` that is still open more than
+    `grace_days` (1) after its date, and whose line has not changed in any commit since
+    that date, is state that went stale: tick it, re-date it, or add a note to its line.
+    An edit to the line on or after its date counts as an update; an uncommitted edit
+    counts as made today. Reported at the checkpoint's own line.
+    """
+    grace = datetime.timedelta(days=ctx.options["grace_days"])
+    for milestone in project.of_type("milestone"):
+        if milestone.status in ("done", "cancelled"):
+            continue
+        state = history.for_path(milestone.path)
+        lines = milestone.source.text.split("\n")
+        for item in milestone.body.tasks:
+            if item.section != "checkpoints" or item.done or item.date is None or ctx.today <= item.date + grace:
+                continue
+            since = _date(state.line_since.get(lines[item.line - 1].strip())) or ctx.today
+            if since < item.date:
+                late = (ctx.today - item.date).days
+                yield Finding(
+                    milestone.path, item.line, item.column,
+                    f"checkpoint dated {item.date} is still open {_days(late)} later, "
+                    f"and its line has not changed since {since}",
+                )
+
+
+@rule("stale-milestone", "TPM402", "warning", scope="history", options={"stale_after_days": 7})
+def stale_milestone(project, history, ctx):
+    """An `in-progress` milestone's file has had no commit for `stale_after_days` (7).
+
+    Work in progress shows in its file: ticked checkpoints, notes, a moved date. A file
+    nobody has committed to for a week is a status nobody is keeping. Reported at the
+    `status` value.
+    """
+    limit = ctx.options["stale_after_days"]
+    for milestone in project.of_type("milestone"):
+        if milestone.status != "in-progress":
+            continue
+        last = _date(history.for_path(milestone.path).last_change) or ctx.today
+        idle = (ctx.today - last).days
+        if idle > limit:
+            line, column = milestone.value_position("status")
+            yield Finding(milestone.path, line, column, f"{milestone.id} is in progress but its file has had no commit for {_days(idle)} (last {last})")
+
+
+@rule(
+    "unreviewed-risk", "TPM403", "warning", scope="history",
+    options={"high_days": 7, "medium_days": 14, "low_days": 30},
+)
+def unreviewed_risk(project, history, ctx):
+    """An open risk has not been reviewed within its cadence, or changed since its review.
+
+    The last review is the latest commit that changed the risk's front-matter (a
+    body-only edit is not a review). The cadence is the risk's `review_every` (days), or
+    by band: high 7, medium 14, low 30 days (options `high_days`, `medium_days`,
+    `low_days`). A risk is also unreviewed when its `likelihood`, `impact`, `status` or
+    mitigation changed in a commit after the commit that last set `reviewed`: update
+    `reviewed` (and `reviewed_by`) when you re-assess it. Open means `open` or
+    `mitigating`. Error for high-band risks, warning otherwise; reported at the
+    `reviewed` value (line 1 without one).
+    """
+    for risk in project.of_type("risk"):
+        if risk.status not in ("open", "mitigating"):
+            continue
+        score = risk_score(risk)
+        band = ctx.config.band(score) if score is not None else "low"
+        severity = Severity.ERROR if band == "high" else None
+        state = history.for_path(risk.path)
+        line, column = risk.value_position("reviewed")
+        if state.reviewed_set is not None and state.scoring_seq > state.reviewed_seq:
+            changed = ", ".join(state.scoring_fields)
+            yield Finding(
+                risk.path, line, column,
+                f"{changed} changed on {state.scoring_changed}, after the last review ({state.reviewed_set}); "
+                "re-assess it and update `reviewed`",
+                severity=severity,
+            )
+            continue
+        cadence = risk.data.get("review_every")
+        if type(cadence) is not int or cadence < 1:
+            cadence = ctx.options[f"{band}_days"]
+        last = _date(state.front_matter_changed) or ctx.today
+        age = (ctx.today - last).days
+        if age > cadence:
+            yield Finding(
+                risk.path, line, column,
+                f"last reviewed {_days(age)} ago ({last}); {band} risks are reviewed every {_days(cadence)}",
+                severity=severity,
+            )
+
+
+@rule(
+    "slipped-milestone", "TPM404", "warning", scope="history",
+    options={"max_slips": 2, "max_slip_days": 14},
+)
+def slipped_milestone(project, history, ctx):
+    """A milestone's `due` moved later too often, or too far, across its git history.
+
+    Fires when `due` moved later more than `max_slips` (2) times, or by more than
+    `max_slip_days` (14) in total. A slipping milestone is a plan that no longer holds:
+    re-plan it openly (split it, re-scope it) instead of nudging the date. The message
+    names each slip with its date and size; moves earlier are not slips. Reported at the
+    `due` value.
+    """
+    for milestone in project.of_type("milestone"):
+        slips = []
+        for when, old, new in history.for_path(milestone.path).due_moves:
+            before, after = _date(old), _date(new)
+            if before and after and after > before:
+                slips.append((when, (after - before).days, old, new))
+        total = sum(days for _, days, _, _ in slips)
+        if len(slips) > ctx.options["max_slips"] or total > ctx.options["max_slip_days"]:
+            line, column = milestone.value_position("due")
+            named = "; ".join(f"{when}: {old} → {new} (+{days}d)" for when, days, old, new in slips)
+            times = "once" if len(slips) == 1 else f"{len(slips)} times"
+            yield Finding(milestone.path, line, column, f"due moved later {times}, {_days(total)} in total: {named}")
