@@ -7,6 +7,12 @@ expired, one misspelt). Most documents are healthy; a minority carries one delib
 problem each. EXPECTED.txt is the complete `tpm check` output, so a false positive fails
 as surely as a miss, and every registered rule must appear in it: a new rule needs a
 realistic case here too.
+
+The git rules read history, so the project gets one: the dated folders of
+tests/fixtures/realistic-history/ (see its README) are committed oldest first, on their
+dates, with a `git mv` rename among them, and then the final tree is committed on
+2026-11-26. A document the history does not mention is fresh; the few it does mention
+fire each git rule once or twice on purpose, beside near misses that must stay silent.
 """
 
 from __future__ import annotations
@@ -22,19 +28,39 @@ from helpers import git, make_repo, run_tpm
 from tpm.rules import REGISTRY
 
 FIXTURE = Path(__file__).parent / "fixtures" / "realistic"
+HISTORY = Path(__file__).parent / "fixtures" / "realistic-history"
+FINAL_DATE = "2026-11-26"
 EXPECTED = (FIXTURE / "EXPECTED.txt").read_text(encoding="utf-8")
 TODAY = "2026-11-27"
 
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning|info) (?P<rule>[a-z-]+) ")
 
 
+def _copy_tree(source: Path, target: Path, skip: str) -> None:
+    # Not copy2: a copied mtime would let git's stat check miss a same-size edit.
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(skip), copy_function=shutil.copy)
+
+
+def _commit(path: Path, day: str, message: str) -> None:
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message, date=f"{day}T12:00:00+00:00")
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """The fixture tree, committed once in a fresh git repository."""
+    """The project's history replayed in a fresh git repository, then the final tree."""
     path = make_repo(tmp_path / "repo")
-    shutil.copytree(FIXTURE, path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("EXPECTED.txt"))
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "Payments migration project state")
+    for folder in sorted(p for p in HISTORY.iterdir() if p.is_dir()):
+        moves = folder / "moves.txt"
+        if moves.exists():
+            for line in moves.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    old, new = (part.strip() for part in line.split(" -> "))
+                    git(path, "mv", old, new)
+        _copy_tree(folder, path, "moves.txt")
+        _commit(path, folder.name, f"Project state on {folder.name}")
+    _copy_tree(FIXTURE, path, "EXPECTED.txt")
+    _commit(path, FINAL_DATE, "Payments migration project state")
     return path
 
 

@@ -16,9 +16,10 @@ import click
 from tpm import __version__, engine, git
 from tpm.config import Config, builtin_types, load_config
 from tpm.discover import discover
+from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
-from tpm.history import build as build_history
+from tpm.history import HistoryReader
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
 from tpm.reporters.text import summary
@@ -74,7 +75,7 @@ def cli():
 @click.option("--ignore", multiple=True, help="Skip these rules: slugs, codes or code prefixes, comma-separated.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
 @click.option("--no-history", is_flag=True, help="Do not read git history; skip the rules that need it.")
-@click.option("--no-cache", is_flag=True, help="Read git history afresh, ignoring the cache in the git directory.")
+@click.option("--no-cache", is_flag=True, help="Read history and documents afresh, ignoring the caches in the git directory.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
 def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, config_file):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
@@ -84,11 +85,17 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
     when = resolve_today(today, config.timezone)
     rules = engine.selected_rules(config, _split(select), _split(ignore))
     wanted = _repo_relative(root, cwd, paths)
-    project = load_project(root, discover(root, config), config)
-    history = None
+    candidates = discover(root, config)
+    state = git.repository_state(root)
+    reader = None
     if not no_history and any(rule.scope == "history" for rule in rules):
-        history = build_history(root, project, when, use_cache=not no_cache)
+        reader = HistoryReader(root, state, config, [c.path for c in candidates], use_cache=not no_cache)
+    cache = None if no_cache else DocumentCache(state.git_dir)
+    project = load_project(root, candidates, config, cache)
+    history = reader.finish(project, when) if reader else None
     result = engine.run(project, rules, when, history=history, history_skipped=no_history)
+    if cache is not None:
+        cache.save()
     result = engine.only_paths(result, wanted, project)
     rendered = REPORTERS[output_format](result)
     if output:

@@ -84,6 +84,7 @@ class SourceFile:
     body_line: int = 1  # the file line of the body's first line
     problems: list = field(default_factory=list)
     readable: bool = True  # False when the bytes could not be turned into text
+    raw: bytes = b""  # the bytes read, for the document cache's key
 
     @cached_property
     def parsed_body(self) -> Body:
@@ -102,7 +103,9 @@ def read_source(abs_path: str) -> SourceFile | None:
         return None
     except OSError as exc:
         return _unreadable(f"cannot read file: {exc.strerror or exc}")
-    return split_source(data)
+    source = split_source(data)
+    source.raw = data
+    return source
 
 
 def _unreadable(message: str, line: int = 1, column: int = 1) -> SourceFile:

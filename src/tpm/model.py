@@ -169,11 +169,24 @@ def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
     return f"{prefix}-{found.group(2)}" if prefix else found.group(2)
 
 
-def load_document(root: Path, candidate: Candidate, config: Config, schemas: Schemas) -> Document | None:
-    """Read, split, load, type and validate one file. None when it vanished or is no document."""
+def load_document(root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None) -> Document | None:
+    """Read, split, load, type and validate one file. None when it vanished or is no document.
+
+    With a document cache, an unchanged file is taken from it instead of parsed again."""
     source = read_source(str(root / candidate.path))
     if source is None:
         return None
+    if cache is not None:
+        found, document = cache.lookup(candidate, source)
+        if found:
+            return document
+    document = _parse_document(candidate, source, config, schemas)
+    if cache is not None:
+        cache.remember(candidate, source, document)
+    return document
+
+
+def _parse_document(candidate: Candidate, source: SourceFile, config: Config, schemas: Schemas) -> Document | None:
     document = Document(candidate.path, candidate.path_type, source, problems=list(source.problems))
     if candidate.path_type is not None:
         document.id_guess = derive_id(candidate.path, config.types[candidate.path_type])
@@ -250,11 +263,13 @@ def _with_derived(document: Document, type_config: TypeConfig) -> dict:
     return {**data, **additions} if additions else data
 
 
-def load_project(root: Path, candidates: list, config: Config) -> Project:
+def load_project(root: Path, candidates: list, config: Config, cache=None) -> Project:
     schemas = Schemas(config)
+    if cache is not None:
+        cache.use_fingerprint(config, schemas)
     documents = []
     for candidate in candidates:
-        document = load_document(root, candidate, config, schemas)
+        document = load_document(root, candidate, config, schemas, cache)
         if document is not None:
             documents.append(document)
     return Project(root, config, documents)

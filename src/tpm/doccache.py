@@ -1,0 +1,154 @@
+"""A cache of parsed documents under the git directory, so that an unchanged file is not
+parsed again: YAML with positions, schema validation and the Markdown body are most of
+a run's time, and most files do not change between two runs.
+
+An entry is keyed by the file's path, its path type and its exact bytes, inside a cache
+keyed by tpm's version, the type configuration and every effective schema; change any of
+them and nothing stale can be found. The file is JSON, checked entry by entry as it is
+read: a corrupt or foreign entry is parsed afresh, never trusted. `--no-cache` bypasses
+it. It is rewritten only when something changed, and then holds just this run's files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from tpm import __version__
+from tpm.document import Body, Problem, Section, SourceFile, TaskItem
+from tpm.yamlload import Mark
+
+FORMAT = "tpm-documents/1"
+_NOT_A_DOCUMENT = "-"
+
+
+class DocumentCache:
+    def __init__(self, git_dir: Path):
+        self.path = git_dir / "tpm-cache" / "documents.json"
+        self._stored: dict = {}
+        self._used: dict = {}  # digest -> Document (or None), from this run
+        self._new = False
+        self._key = None
+
+    def use_fingerprint(self, config, schemas) -> None:
+        """Load the entries written under the same tpm version, types and schemas."""
+        fingerprint = json.dumps(
+            [__version__, repr(sorted(config.types.items())), [schemas.effective(t) for t in sorted(config.types)]],
+            sort_keys=True,
+            default=str,
+        )
+        self._key = hashlib.sha1(fingerprint.encode()).hexdigest()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == self._key:
+                entries = data.get("entries")
+                self._stored = entries if isinstance(entries, dict) else {}
+        except (OSError, ValueError):
+            self._stored = {}
+
+    @staticmethod
+    def _digest(candidate, source: SourceFile) -> str:
+        head = f"{candidate.path}\0{candidate.path_type or ''}\0".encode("utf-8", "surrogateescape")
+        return hashlib.sha1(head + source.raw).hexdigest()
+
+    def lookup(self, candidate, source: SourceFile):
+        """(True, document or None) when cached, else (False, None)."""
+        if not source.readable or not source.raw:
+            return False, None
+        digest = self._digest(candidate, source)
+        entry = self._stored.get(digest)
+        if entry is None:
+            return False, None
+        try:
+            document = None if entry == _NOT_A_DOCUMENT else _decode(entry, candidate, source)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return False, None
+        self._used[digest] = document
+        return True, document
+
+    def remember(self, candidate, source: SourceFile, document) -> None:
+        if source.readable and source.raw:
+            self._used[self._digest(candidate, source)] = document
+            self._new = True
+
+    def save(self) -> None:
+        """Write this run's entries, if anything changed; a read-only git dir means no cache."""
+        if self._key is None or not (self._new or set(self._stored) - set(self._used)):
+            return
+        entries = {digest: _NOT_A_DOCUMENT if doc is None else _encode(doc) for digest, doc in sorted(self._used.items())}
+        payload = json.dumps({"format": FORMAT, "key": self._key, "entries": entries}, separators=(",", ":"))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(payload, encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass
+
+
+def _marks(marks: dict) -> list:
+    return [[list(path), mark.line, mark.column] for path, mark in marks.items()]
+
+
+def _encode(document) -> dict:
+    entry = {
+        "type": document.type,
+        "data": document.data,
+        "has_front_matter": document.has_front_matter,
+        "key_marks": _marks(document.key_marks),
+        "value_marks": _marks(document.value_marks),
+        "problems": [[p.slug, p.line, p.column, p.message] for p in document.problems],
+        "id": document.id,
+        "id_derived": document.id_derived,
+        "id_guess": document.id_guess,
+    }
+    body = document.__dict__.get("body")  # only when some rule parsed it
+    if body is not None:
+        entry["body"] = [
+            body.title,
+            [[s.title, s.level, s.line, s.has_content] for s in body.sections],
+            [[t.section, t.line, t.column, t.done, t.date.isoformat() if t.date else None, t.text, t.owner, t.date_problem]
+             for t in body.tasks],
+        ]
+    return entry
+
+
+def _text(value):
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def _decode(entry: dict, candidate, source: SourceFile):
+    from tpm.model import Document  # model imports this module's users, not this module
+
+    if not isinstance(entry["data"], dict):
+        raise TypeError("front-matter is not a mapping")
+    document = Document(
+        path=candidate.path,
+        type=_text(entry["type"]),
+        source=source,
+        data=entry["data"],
+        has_front_matter=bool(entry["has_front_matter"]),
+        key_marks={tuple(path): Mark(int(line), int(column)) for path, line, column in entry["key_marks"]},
+        value_marks={tuple(path): Mark(int(line), int(column)) for path, line, column in entry["value_marks"]},
+        problems=[Problem(_text(s), int(line), int(column), _text(m)) for s, line, column, m in entry["problems"]],
+        id=_text(entry["id"]),
+        id_derived=bool(entry["id_derived"]),
+        id_guess=_text(entry["id_guess"]),
+    )
+    if "body" in entry:
+        title, sections, tasks = entry["body"]
+        document.body = Body(
+            _text(title),
+            tuple(Section(_text(t), int(level), int(line), bool(content)) for t, level, line, content in sections),
+            tuple(
+                TaskItem(_text(section), int(line), int(column), bool(done),
+                         datetime.date.fromisoformat(date) if date else None, _text(text), _text(owner), _text(problem))
+                for section, line, column, done, date, text, owner, problem in tasks
+            ),
+        )
+    return document

@@ -1,0 +1,156 @@
+"""The git history index: faults, the cache, and repositories in unusual states."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from helpers import git, git_env, make_repo, run_tpm, write_files
+
+TODAY = "2026-11-27"
+MILESTONE = "---\nid: M-1\ntitle: Launch\nstatus: in-progress\ndue: {due}\n---\n# Launch\n"
+
+
+def commit(repo, date, files):
+    write_files(repo, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"on {date}", date=f"{date}T12:00:00+00:00")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    for date, due in (("2026-10-01", "2026-12-01"), ("2026-10-10", "2026-12-09"), ("2026-10-20", "2026-12-20")):
+        commit(repo, date, {"project/milestones/M-1-launch.md": MILESTONE.format(due=due)})
+    return repo
+
+
+def findings(repo, *args):
+    outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "json", *args)
+    assert outcome.code in (0, 1), outcome.err
+    return [(d["path"], d["line"], d["rule"]) for d in json.loads(outcome.out)["diagnostics"]]
+
+
+EXPECTED = [
+    ("project/milestones/M-1-launch.md", 4, "stale-milestone"),
+    ("project/milestones/M-1-launch.md", 5, "slipped-milestone"),
+]
+
+
+def test_history_rules_fire_from_real_commits(repo):
+    assert findings(repo) == EXPECTED
+
+
+def test_the_cache_lives_in_the_git_directory_and_gives_the_same_answer(repo):
+    cold = run_tpm(repo, "check", "--today", TODAY).out
+    cache = repo / ".git" / "tpm-cache" / "history.json"
+    assert cache.is_file()
+    assert json.loads(cache.read_text())["format"] == "tpm-history/1"
+    assert run_tpm(repo, "check", "--today", TODAY).out == cold
+    assert git(repo, "status", "--porcelain") == ""  # nothing written to the work tree
+
+
+def test_no_cache_neither_reads_nor_writes_it(repo):
+    assert findings(repo, "--no-cache") == EXPECTED
+    assert not (repo / ".git" / "tpm-cache").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        '{"format": "tpm-history/1", "key": "x", "head": "y", "files": {}}',
+        "[1, 2, 3]",
+    ],
+)
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(repo, content):
+    findings(repo)
+    cache = repo / ".git" / "tpm-cache" / "history.json"
+    cache.write_text(content)
+    assert findings(repo) == EXPECTED
+    assert json.loads(cache.read_text())["format"] == "tpm-history/1"
+
+
+def test_a_tampered_cache_with_the_right_key_is_not_trusted(repo):
+    findings(repo)
+    cache = repo / ".git" / "tpm-cache" / "history.json"
+    data = json.loads(cache.read_text())
+    for state in data["files"].values():
+        state["due_moves"] = "oops"
+    cache.write_text(json.dumps(data))
+    assert findings(repo) == EXPECTED
+
+
+def test_a_new_commit_is_folded_onto_the_cache(repo):
+    findings(repo)
+    commit(repo, "2026-11-26", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20") + "Notes.\n"})
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+    cached_head = json.loads((repo / ".git" / "tpm-cache" / "history.json").read_text())["head"]
+    assert cached_head == git(repo, "rev-parse", "HEAD").strip()
+    assert findings(repo, "--no-cache") == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+
+
+def test_rewritten_history_rebuilds_the_cache(repo):
+    findings(repo)
+    git(repo, "reset", "-q", "--hard", "HEAD~2")
+    commit(repo, "2026-11-25", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-02")})
+    assert findings(repo) == []  # one slip of one day, committed two days ago
+
+
+def test_an_uncommitted_edit_counts_as_made_today(repo):
+    write_files(repo, {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20") + "Today.\n"})
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+
+
+def test_a_detached_head_works(repo):
+    git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 4, "stale-milestone")]
+
+
+def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, env=git_env(), capture_output=True
+    )
+    outcome = run_tpm(clone, "check", "--today", TODAY)
+    assert outcome.code == 2 and outcome.out == ""
+    assert outcome.err.startswith("tpm: error: this is a shallow clone") and "fetch-depth: 0" in outcome.err
+    assert "GIT_DEPTH: 0" in outcome.err and "--no-history" in outcome.err and outcome.err.count("\n") == 1
+    quiet = run_tpm(clone, "check", "--today", TODAY, "--no-history")
+    assert quiet.code == 0
+    assert quiet.out == (
+        "Checked 1 file: no problems; git history rules skipped (--no-history): "
+        "stale-checkpoint, stale-milestone, unreviewed-risk, slipped-milestone.\n"
+    )
+
+
+def test_a_shallow_clone_without_git_rules_selected_works(repo, tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, env=git_env(), capture_output=True)
+    assert run_tpm(clone, "check", "--today", TODAY, "--select", "TPM0").code == 0
+
+
+def test_a_repository_without_commits_treats_everything_as_new(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20")}, commit=False)
+    assert findings(repo) == []
+
+
+def test_json_summary_lists_skipped_git_rules(repo):
+    report = json.loads(run_tpm(repo, "check", "--today", TODAY, "--format", "json", "--no-history").out)
+    assert report["summary"]["skipped_rules"] == ["stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone"]
+    assert report["diagnostics"] == []
+
+
+def test_submodules_and_other_files_do_not_disturb_history(repo, tmp_path):
+    other = make_repo(tmp_path / "other", {"README.md": "other\n"})
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", other.as_uri(), "project/vendored")
+    commit(repo, "2026-11-26", {"src/code.py": "print()\n"})
+    assert findings(repo) == EXPECTED
+
+
+def test_a_sparse_checkout_does_not_crash(repo):
+    commit(repo, "2026-11-26", {"project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"})
+    git(repo, "sparse-checkout", "set", "--no-cone", "project/milestones/")
+    assert findings(repo) == EXPECTED
