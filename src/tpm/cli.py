@@ -92,7 +92,7 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
         reader = HistoryReader(root, state, config, [c.path for c in candidates], use_cache=not no_cache)
     cache = None if no_cache else DocumentCache(state.git_dir)
     project = load_project(root, candidates, config, cache)
-    history = reader.finish(project, when) if reader else None
+    history = (lambda: reader.finish(project, when)) if reader else None
     result = engine.run(project, rules, when, history=history, history_skipped=no_history)
     if cache is not None:
         cache.save()

@@ -21,7 +21,7 @@ from tpm import __version__
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
 from tpm.yamlload import Mark
 
-FORMAT = "tpm-documents/1"
+FORMAT = "tpm-documents/2"
 _NOT_A_DOCUMENT = "-"
 
 
@@ -89,8 +89,26 @@ class DocumentCache:
             pass
 
 
-def _marks(marks: dict) -> list:
-    return [[list(path), mark.line, mark.column] for path, mark in marks.items()]
+def _marks(document) -> list:
+    """Key and value marks, one flat row per path: [path, key line, key column, value line,
+    value column], a top-level key's path as a bare string; 0 where there is no mark."""
+    rows = []
+    for path in dict.fromkeys([*document.value_marks, *document.key_marks]):
+        key, value = document.key_marks.get(path), document.value_marks.get(path)
+        shown = path[0] if len(path) == 1 and isinstance(path[0], str) else list(path)
+        rows.append([shown, *(key or (0, 0)), *(value or (0, 0))])
+    return rows
+
+
+def _unmarks(rows: list) -> tuple[dict, dict]:
+    key_marks, value_marks = {}, {}
+    for shown, key_line, key_column, value_line, value_column in rows:
+        path = (shown,) if isinstance(shown, str) else tuple(shown)
+        if key_line:
+            key_marks[path] = Mark(int(key_line), int(key_column))
+        if value_line:
+            value_marks[path] = Mark(int(value_line), int(value_column))
+    return key_marks, value_marks
 
 
 def _encode(document) -> dict:
@@ -98,8 +116,7 @@ def _encode(document) -> dict:
         "type": document.type,
         "data": document.data,
         "has_front_matter": document.has_front_matter,
-        "key_marks": _marks(document.key_marks),
-        "value_marks": _marks(document.value_marks),
+        "marks": _marks(document),
         "problems": [[p.slug, p.line, p.column, p.message] for p in document.problems],
         "id": document.id,
         "id_derived": document.id_derived,
@@ -127,14 +144,15 @@ def _decode(entry: dict, candidate, source: SourceFile):
 
     if not isinstance(entry["data"], dict):
         raise TypeError("front-matter is not a mapping")
+    key_marks, value_marks = _unmarks(entry["marks"])
     document = Document(
         path=candidate.path,
         type=_text(entry["type"]),
         source=source,
         data=entry["data"],
         has_front_matter=bool(entry["has_front_matter"]),
-        key_marks={tuple(path): Mark(int(line), int(column)) for path, line, column in entry["key_marks"]},
-        value_marks={tuple(path): Mark(int(line), int(column)) for path, line, column in entry["value_marks"]},
+        key_marks=key_marks,
+        value_marks=value_marks,
         problems=[Problem(_text(s), int(line), int(column), _text(m)) for s, line, column, m in entry["problems"]],
         id=_text(entry["id"]),
         id_derived=bool(entry["id_derived"]),

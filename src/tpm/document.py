@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 
@@ -32,8 +33,7 @@ _OWNER = re.compile(r"(?:^|\s)@([\w.-]+)")
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong with one file, found while reading it; a rule reports it by slug."""
 
     slug: str
@@ -42,8 +42,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A Markdown heading and whether anything but other headings follows it."""
 
     title: str
@@ -52,8 +51,7 @@ class Section:
     has_content: bool
 
 
-@dataclass(frozen=True)
-class TaskItem:
+class TaskItem(NamedTuple):
     """A GFM task item under `Checkpoints` or `Action items`: `- [ ] 2026-12-01 Do it @bob`."""
 
     section: str  # the heading it sits under, lower-cased ("checkpoints" or "action items")

@@ -77,11 +77,15 @@ def selected_rules(config: Config, select=(), ignore=()) -> list[Rule]:
 
 
 def run(project: Project, rules: list[Rule], today: datetime.date, history=None, history_skipped=False) -> Result:
-    """Run `rules`; history rules run only when a history index is given."""
+    """Run `rules`; history rules run only when a history index is given.
+
+    `history` may be a function that returns the index: the history rules run last and
+    call it then, so that git's log pass (in another thread) overlaps the other rules.
+    """
     config = project.config
     diagnostics = set()
     skipped = []
-    for rule in rules:
+    for rule in sorted(rules, key=lambda r: r.scope == "history"):
         rule_config = config.rule(rule.slug)
         ctx = Context(config, today, rule_config.options or rule.options)
         if rule.scope == "document":
@@ -92,6 +96,8 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
             skipped.append(rule.slug)
             continue
         else:
+            if callable(history):
+                history = history()
             findings = rule.check(project, history, ctx)
         for finding in findings:
             severity = rule_config.severity or finding.severity or rule.severity

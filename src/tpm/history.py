@@ -162,7 +162,7 @@ class FileHistory:
     def from_json(cls, data: dict) -> "FileHistory":
         """Rebuild a cached state, refusing anything whose shape is not ours."""
         state = cls(**data)
-        for name, default in asdict(cls()).items():
+        for name, default in _DEFAULTS.items():
             value = getattr(state, name)
             if value is not None and default is not None and type(value) is not type(default):
                 raise TypeError(f"cached {name} has the wrong type")
@@ -173,6 +173,9 @@ class FileHistory:
         if not all(isinstance(text, str) for text in texts):
             raise TypeError("cached history holds values that are not text")
         return state
+
+
+_DEFAULTS = asdict(FileHistory())  # each field's type, to check cached states against
 
 
 @dataclass

@@ -1,0 +1,85 @@
+"""The cache of parsed documents: the same answers as parsing afresh, and never trusted
+when it is corrupt, foreign or out of date."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import git, make_repo, run_tpm, write_files
+
+FIXTURE = Path(__file__).parent / "fixtures" / "realistic"
+TODAY = "2026-11-27"
+
+
+@pytest.fixture
+def repo(tmp_path):
+    path = make_repo(tmp_path / "repo")
+    shutil.copytree(FIXTURE, path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("EXPECTED.txt"))
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "state", date="2026-11-26T12:00:00+00:00")
+    return path
+
+
+def cache_file(repo: Path) -> Path:
+    return repo / ".git" / "tpm-cache" / "documents.json"
+
+
+def check(repo, *args):
+    return run_tpm(repo, "check", "--today", TODAY, "--format", "json", *args).out
+
+
+def test_cached_runs_answer_exactly_as_fresh_ones(repo):
+    fresh = check(repo, "--no-cache")
+    assert not cache_file(repo).exists()
+    first = check(repo)
+    assert cache_file(repo).is_file()
+    stamp = cache_file(repo).stat().st_mtime_ns
+    assert check(repo) == first == fresh
+    assert cache_file(repo).stat().st_mtime_ns == stamp  # nothing changed, nothing written
+
+
+def test_an_edited_file_is_parsed_again(repo):
+    check(repo)
+    name = "project/milestones/M-6-pci-dss-assessment.md"
+    original = (repo / name).read_text()
+    write_files(repo, {name: original.replace("status: planned", "status: doing", 1)})
+    messages = [d["message"] for d in json.loads(check(repo))["diagnostics"] if d["path"] == name]
+    assert any("got 'doing'" in m for m in messages)
+
+
+def test_a_schema_change_invalidates_every_entry(repo):
+    check(repo)
+    write_files(repo, {".tpm.toml": (repo / ".tpm.toml").read_text() + '\n[types.risk]\nschema = "extra.json"\n', "extra.json": '{"required": ["reviewed_by"]}'})
+    after = json.loads(check(repo))["diagnostics"]
+    assert any(d["message"] == "missing required field `reviewed_by`" for d in after)
+    assert check(repo) == check(repo, "--no-cache")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda data: "not json at all",
+        lambda data: json.dumps({**data, "format": "someone-else/1"}),
+        lambda data: json.dumps({**data, "entries": {k: {"data": []} for k in data["entries"]}}),
+        lambda data: json.dumps({**data, "entries": {k: {**v, "marks": [["x", "a"]]} if isinstance(v, dict) else v for k, v in data["entries"].items()}}),
+        lambda data: json.dumps({**data, "entries": {k: {**v, "problems": [[1, 2]]} if isinstance(v, dict) else v for k, v in data["entries"].items()}}),
+    ],
+    ids=["garbage", "foreign", "wrong-shape", "bad-marks", "bad-problems"],
+)
+def test_a_corrupt_or_foreign_cache_is_never_trusted(repo, tamper):
+    expected = check(repo, "--no-cache")
+    check(repo)
+    data = json.loads(cache_file(repo).read_text())
+    cache_file(repo).write_text(tamper(data))
+    assert check(repo) == expected
+    assert json.loads(cache_file(repo).read_text())["format"] == "tpm-documents/2"
+
+
+def test_an_unwritable_cache_folder_just_means_no_cache(repo):
+    (repo / ".git" / "tpm-cache").write_text("a file where the folder should be")  # blocks even root
+    expected = check(repo, "--no-cache")
+    assert check(repo) == expected
