@@ -43,12 +43,9 @@ def run(command: list[str], cwd: Path, ok=(0,)) -> subprocess.CompletedProcess:
 
 
 def tpm_command() -> list[str]:
-    """`tpm check` without git history rules: `--no-history` when this tpm has it (without
-    it, this version of tpm reads no history anyway)."""
-    command = ["tpm", "check", "--today", TODAY]
-    if "--no-history" in run(["tpm", "check", "--help"], HERE).stdout:
-        command.append("--no-history")
-    return command
+    """`tpm check` without git history rules and without its document cache, so that every
+    file is parsed and validated in every round, as check-jsonschema does."""
+    return ["tpm", "check", "--today", TODAY, "--no-history", "--no-cache"]
 
 
 def baseline_commands(frontmatter: Path) -> list[list[str]]:
