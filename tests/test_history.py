@@ -154,3 +154,16 @@ def test_a_sparse_checkout_does_not_crash(repo):
     commit(repo, "2026-11-26", {"project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"})
     git(repo, "sparse-checkout", "set", "--no-cone", "project/milestones/")
     assert findings(repo) == EXPECTED
+
+
+def test_dubious_ownership_passes_gits_advice_through(repo):
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("chown") is None:
+        pytest.skip("needs root to hand the repository to another user")
+    subprocess.run(["chown", "-R", "nobody", str(repo)], check=True)
+    outcome = run_tpm(repo, "check", "--today", TODAY)
+    assert outcome.code == 2
+    assert outcome.err.startswith("tpm: error: git refuses this repository (dubious ownership);")
+    assert "git config --global --add safe.directory" in outcome.err and outcome.err.count("\n") == 1
