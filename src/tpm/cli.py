@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from tpm import __version__, engine, git
-from tpm.config import Config, builtin_types, load_config
+from tpm.config import Config, builtin_types, find_config_file, load_config
 from tpm.discover import discover
 from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
@@ -25,7 +25,8 @@ from tpm.reporters import REPORTERS
 from tpm.reporters.text import summary
 from tpm.rules import REGISTRY, all_rules
 from tpm.schema import Schemas
-from tpm.today import resolve_today
+from tpm.scaffold import IdLock, NewRequest, init_project, open_in_editor, plan_new
+from tpm.today import parse_date, resolve_today
 
 
 def _split(values: tuple) -> list[str]:
@@ -104,6 +105,75 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
     else:
         click.echo(rendered, nl=False)
     return result.exit_code(strict)
+
+
+@cli.command()
+@click.option("--pyproject", is_flag=True, help="Write [tool.tpm] into the existing pyproject.toml instead of .tpm.toml.")
+def init(pyproject):
+    """Create the config and the project folders. Safe to run again: it never overwrites."""
+    cwd = Path.cwd()
+    root = _repository(cwd)
+    found = find_config_file(root, root)
+    if pyproject and found is not None and not found[1]:
+        raise UsageError(".tpm.toml already configures tpm here; [tool.tpm] would have no effect")
+    config = load_config(root, root)
+    done = init_project(root, config, found is not None, pyproject)
+    for line in done:
+        click.echo(line)
+    if done:
+        click.echo('next: tpm new milestone "First milestone" --due YYYY-MM-DD, then tpm check')
+    else:
+        click.echo("nothing to do: the config and the project folders already exist")
+
+
+_TYPE_OPTIONS = {"due": ("milestone",), "likelihood": ("risk",), "impact": ("risk",), "milestone": ("risk", "postmortem")}
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.argument("title")
+@click.option("--id", "document_id", help="Use this id instead of the next free one.")
+@click.option("--owner", help="Who owns it (decision-makers for a decision).")
+@click.option("--due", help="Due date YYYY-MM-DD (milestones; default: four weeks from today).")
+@click.option("--likelihood", type=click.IntRange(1, 5), help="1-5 (risks; default 3).")
+@click.option("--impact", type=click.IntRange(1, 5), help="1-5 (risks; default 3).")
+@click.option("--milestone", help="The milestone it belongs to (risks, post-mortems).")
+@click.option("--today", help="Pretend today is YYYY-MM-DD.")
+@click.option("--dry-run", is_flag=True, help="Print the file that would be written, and write nothing.")
+@click.option("--edit", is_flag=True, help="Open $VISUAL or $EDITOR on the new file.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def new(type_name, title, document_id, owner, due, likelihood, impact, milestone, today, dry_run, edit, config_file):
+    """Create a TYPE document titled TITLE from its template, with the next free id.
+
+    Prints the new file's path as the last line. Never overwrites a file."""
+    cwd = Path.cwd()
+    root = _repository(cwd)
+    config = load_config(root, cwd, config_file)
+    when = resolve_today(today, config.timezone)
+    given = {"due": due, "likelihood": likelihood, "impact": impact, "milestone": milestone}
+    for option, value in given.items():
+        if value is not None and type_name in config.types and type_name not in _TYPE_OPTIONS[option]:
+            raise UsageError(f"--{option} is for {' and '.join(_TYPE_OPTIONS[option])} documents, not {type_name}")
+    request = NewRequest(
+        type_name, title, document_id, owner, parse_date(due, "--due") if due else None, likelihood, impact, milestone
+    )
+    state = git.repository_state(root)
+    with IdLock(state.git_dir):
+        project = load_project(root, discover(root, config), config)
+        if milestone and project.get(milestone) is None:
+            raise UsageError(f"--milestone {milestone} names no document")
+        planned = plan_new(root, project, request, when)
+        if not dry_run:
+            write_atomic(planned.path, planned.text, overwrite=False)
+    shown = os.path.relpath(planned.path, cwd).replace(os.sep, "/")
+    if dry_run:
+        click.echo(planned.text, nl=False)
+        click.echo(f"(dry run) would create {shown}")
+        return 0
+    click.echo(shown)
+    if edit:
+        open_in_editor(planned.path)
+    return 0
 
 
 @cli.command("rules")

@@ -192,3 +192,13 @@ def uncommitted_paths(root: Path, pathspecs: list[str]) -> set[str]:
         if token[:1] in (b"R", b"C"):
             next(tokens, None)  # the rename's source path follows
     return paths
+
+
+def names_on_branches(root: Path, folder: str) -> set[str]:
+    """Paths under `folder` at the tip of every local and remote-tracking branch."""
+    tips = run(["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], root).stdout.split()
+    names: set[str] = set()
+    for tip in sorted(set(tips)):
+        listed = run(["ls-tree", "-r", "--name-only", "-z", tip.decode(), "--", folder], root, check=False).stdout
+        names.update(name.decode("utf-8", "surrogateescape") for name in listed.split(b"\0") if name)
+    return names

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
-from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source
+from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source, split_source
 from tpm.schema import Schemas
 
 _ID_FROM_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*-\d+)|(\d+)(?=[-_. ]|$)")
@@ -169,11 +169,17 @@ def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
     return f"{prefix}-{found.group(2)}" if prefix else found.group(2)
 
 
-def load_document(root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None) -> Document | None:
+def load_document(
+    root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None, source_text: str | None = None
+) -> Document | None:
     """Read, split, load, type and validate one file. None when it vanished or is no document.
 
-    With a document cache, an unchanged file is taken from it instead of parsed again."""
-    source = read_source(str(root / candidate.path))
+    With a document cache, an unchanged file is taken from it instead of parsed again.
+    With `source_text`, that text is checked as if it were the file (for `tpm new`)."""
+    if source_text is not None:
+        source = split_source(source_text.encode("utf-8"))
+    else:
+        source = read_source(str(root / candidate.path))
     if source is None:
         return None
     if cache is not None:

@@ -1,0 +1,365 @@
+"""`tpm init` and `tpm new`: the only commands that create project files.
+
+Both write atomically and never over an existing file (fsutil.write_atomic), and `new`
+renders and validates the whole document in memory before anything touches the disk.
+Front-matter is produced by a YAML emitter, never by string formatting, so a hostile
+title cannot inject fields; file names are slugs that cannot leave the type's folder.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import string
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tpm import git
+from tpm.config import BUILTIN_TYPES, Config
+from tpm.discover import Candidate, glob_regex
+from tpm.document import split_source
+from tpm.errors import UsageError
+from tpm.fsutil import write_atomic
+from tpm.model import Project, derive_id, load_document
+from tpm.resources import data_dir
+from tpm.schema import Schemas
+from tpm.yamlload import load as load_yaml
+
+FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
+MAX_SLUG = 80
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+CONFIG_TEMPLATE = """\
+# tpm configuration (tpm's README lists every key).
+# The values below are the defaults, spelled out; change what you need.
+
+root = "project"                      # folder of milestones/, risks/, decisions/, postmortems/
+exclude = ["README.md", "index.md"]   # file names that are not documents
+templates = ".tpm/templates"          # your own templates/<type>.md override tpm's
+# timezone = "Europe/Berlin"          # for "today"; default: this machine's local date
+# select = ["ALL"]                    # rules to run (slugs, codes or prefixes)
+# ignore = []                         # rules to skip
+
+[risk_bands]
+high = 15                             # likelihood x impact at or above: high
+medium = 8
+
+# [types.decision]
+# paths = ["docs/decisions/*.md"]     # add an existing MADR log
+
+# [rules.overdue-milestone]
+# severity = "warning"                # error, warning, info or off
+
+# [rules.dependency-order]
+# buffer_days = 0
+"""
+
+
+# ---------------------------------------------------------------------------- init
+
+
+def init_project(root: Path, config: Config, config_exists: bool, pyproject: bool) -> list[str]:
+    """Create the config (unless one exists) and the type folders; report what was done."""
+    done = []
+    if pyproject:
+        done += _init_pyproject(root / "pyproject.toml")
+    elif not config_exists:
+        write_atomic(root / ".tpm.toml", CONFIG_TEMPLATE, overwrite=False)
+        done.append("created .tpm.toml")
+    for name in BUILTIN_TYPES:
+        folder = root / config.root / FOLDERS[name] if config.root else root / FOLDERS[name]
+        keep = folder / ".gitkeep"
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(keep, "", overwrite=False)
+            done.append(f"created {keep.parent.relative_to(root).as_posix()}/")
+    return done
+
+
+def _init_pyproject(path: Path) -> list[str]:
+    """Append a commented `[tool.tpm]` table, leaving every byte of the rest as it was."""
+    if not path.is_file():
+        raise UsageError("--pyproject: there is no pyproject.toml here; run `tpm init` to write .tpm.toml instead")
+    text = path.read_text(encoding="utf-8")
+    if re.search(r"^\[tool\.tpm(\.|\])", text, re.M):
+        return []
+    table = re.sub(r"^\[", "[tool.tpm.", CONFIG_TEMPLATE, flags=re.M)
+    table = re.sub(r"^# \[", "# [tool.tpm.", table, flags=re.M)
+    body = table.split("\n\n", 1)[1]
+    addition = "\n[tool.tpm]\n" + body
+    new_text = text + ("" if text.endswith("\n") or not text else "\n") + addition
+    from tpm.config import tomllib
+
+    try:
+        tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"pyproject.toml would not stay valid TOML ({exc}); add [tool.tpm] by hand") from None
+    write_atomic(path, new_text, overwrite=True)
+    return ["added [tool.tpm] to pyproject.toml"]
+
+
+# ----------------------------------------------------------------------------- new
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    type_name: str
+    title: str
+    id: str | None = None
+    owner: str | None = None
+    due: datetime.date | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    milestone: str | None = None
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    path: Path  # absolute
+    relative: str  # repository-relative
+    text: str
+
+
+def slugify(title: str) -> str:
+    """`[a-z0-9-]`, Unicode-normalised and transliterated where reasonable, at most 80
+    characters cut at a word; `untitled` when nothing is left (an emoji-only title)."""
+    text = unicodedata.normalize("NFKC", title)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o").replace("œ", "oe").replace("ł", "l")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().encode("ascii", "ignore").decode()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[:MAX_SLUG]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return slug or "untitled"
+
+
+def type_folder(config: Config, type_name: str) -> str:
+    """Where new documents of a type go: the fixed part of its first glob."""
+    type_config = config.types[type_name]
+    if type_config.builtin:
+        return f"{config.root}/{FOLDERS[type_name]}" if config.root else FOLDERS[type_name]
+    literal = re.split(r"[*?\[]", type_config.paths[0], maxsplit=1)[0]
+    return literal.rsplit("/", 1)[0] if "/" in literal else ""
+
+
+def template_path(root: Path, config: Config, type_name: str) -> Path:
+    """The repository's override, else the type's configured template, else tpm's own."""
+    override = root / config.templates / f"{type_name}.md"
+    if override.is_file():
+        return override
+    configured = config.types[type_name].template
+    if configured:
+        return Path(configured)
+    shipped = data_dir("templates") / f"{type_name}.md"
+    if shipped.is_file():
+        return shipped
+    raise UsageError(
+        f"type {type_name!r} has no template: add {config.templates}/{type_name}.md or set "
+        f"`template` in [types.{type_name}]"
+    )
+
+
+def render(root: Path, project: Project, request: NewRequest, today: datetime.date, document_id: str) -> str:
+    """The new file's text: the template's front-matter defaults, tpm's fields on top, then
+    the template's body with `${...}` placeholders filled in."""
+    config = project.config
+    template_file = template_path(root, config, request.type_name)
+    try:
+        template_text = template_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read template {template_file}: {getattr(exc, 'strerror', None) or exc}") from None
+    template = split_source(template_text.encode("utf-8"))
+    defaults = {}
+    if template.front_matter is not None:
+        loaded = load_yaml(template.front_matter, 2)
+        if loaded.problems or not isinstance(loaded.data, (dict, type(None))):
+            raise UsageError(f"template {template_file}: its front-matter is not a YAML mapping")
+        defaults = loaded.data or {}
+    fields = {**defaults, **_fields(config, request, today, document_id)}
+    values = {
+        "title": " ".join(request.title.split()),
+        "id": document_id,
+        "type": request.type_name,
+        "owner": request.owner or "",
+        "date": today.isoformat(),
+        "today": today.isoformat(),
+        "due": (request.due or _default_due(today)).isoformat(),
+        "likelihood": str(request.likelihood or 3),
+        "impact": str(request.impact or 3),
+        "milestone": request.milestone or "",
+    }
+    try:
+        body = string.Template(template.body).substitute(values)
+    except KeyError as exc:
+        raise UsageError(
+            f"template {template_file} uses ${{{exc.args[0]}}}, which tpm does not fill "
+            f"(available: {', '.join(sorted(values))}); nothing was written"
+        ) from None
+    except ValueError as exc:
+        raise UsageError(f"template {template_file} has a broken placeholder ({exc}); nothing was written") from None
+    front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+    return f"---\n{front}---\n{body}"
+
+
+def _default_due(today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=28)
+
+
+def _fields(config: Config, request: NewRequest, today: datetime.date, document_id: str) -> dict:
+    """tpm's own front-matter for a new document. Dates are date objects, so the emitter
+    writes them unquoted; every string is quoted by the emitter wherever YAML needs it."""
+    id_field = config.types[request.type_name].id_field
+    fields: dict = {id_field: document_id, "title": request.title}
+    kind = request.type_name
+    if kind == "milestone":
+        fields.update(status="planned", due=request.due or _default_due(today))
+    elif kind == "risk":
+        fields.update(status="open", likelihood=request.likelihood or 3, impact=request.impact or 3, reviewed=today)
+        if request.milestone:
+            fields["milestones"] = [request.milestone]
+    elif kind == "decision":
+        fields.update(status="proposed", date=today)
+    elif kind == "postmortem":
+        fields.update(date=today, status="draft")
+        if request.milestone:
+            fields["milestone"] = request.milestone
+    elif kind not in BUILTIN_TYPES:
+        fields["type"] = kind
+    if request.owner:
+        fields["decision-makers" if kind == "decision" else "owner"] = (
+            [request.owner] if kind == "decision" else request.owner
+        )
+    return fields
+
+
+def taken_ids(root: Path, project: Project, folder: str) -> set[str]:
+    """Ids in use here, and ids of files in the type's folder on any local or
+    remote-tracking branch: two people on two branches must not both create R-7."""
+    taken = {d.id for d in project.documents if d.id} | {d.id_guess for d in project.documents if d.id_guess}
+    for name in git.names_on_branches(root, folder or "."):
+        found = derive_id(name, None)
+        if found:
+            taken.add(found)
+        base = name.rsplit("/", 1)[-1]
+        taken.add(base[:-3] if base.endswith(".md") else base)
+    return taken
+
+
+def next_id(prefix: str, taken: set[str], padding: int) -> str:
+    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [int(m.group(1)) for m in map(pattern.match, taken) if m]
+    highest = max(numbers, default=0)
+    return f"{prefix}-{highest + 1:0{padding}d}"
+
+
+def plan_new(root: Path, project: Project, request: NewRequest, today: datetime.date) -> NewDocument:
+    """Choose the id and path, render, and validate in memory. Writes nothing."""
+    config = project.config
+    if request.type_name not in config.types:
+        raise UsageError(f"unknown type {request.type_name!r} (known: {', '.join(config.types)})")
+    if not request.title.strip():
+        raise UsageError("the title is empty")
+    type_config = config.types[request.type_name]
+    folder = type_folder(config, request.type_name)
+    prefix = type_config.id_prefix or request.type_name.upper()
+    taken = taken_ids(root, project, folder)
+    if request.id is not None:
+        if not _ID_PATTERN.fullmatch(request.id):
+            raise UsageError(f"--id {request.id!r} is not an id (letters, digits, '.', '_' and '-')")
+        if request.id in taken:
+            raise UsageError(f"--id {request.id} is already taken (here or on another branch)")
+        document_id = request.id
+    else:
+        document_id = next_id(prefix, taken, 4 if request.type_name == "decision" else 0)
+    number = document_id.rsplit("-", 1)[-1]
+    slug = slugify(request.title)
+    if request.type_name == "decision" and number.isdigit() and document_id == f"{prefix}-{number}":
+        name = f"{number}-{slug}.md"  # MADR's file naming; the id derives from it
+    else:
+        name = f"{document_id}-{slug}.md"
+    relative = f"{folder}/{name}" if folder else name
+    path = _inside(root, folder, name)
+    text = render(root, project, request, today, document_id)
+    _validate(root, config, relative, request.type_name, text)
+    return NewDocument(path, relative, text)
+
+
+def _inside(root: Path, folder: str, name: str) -> Path:
+    """The new file's path, refused unless it resolves inside the type's folder."""
+    base = (root / folder).resolve()
+    target = (base / name).resolve()
+    if target.parent != base or not str(base).startswith(str(root.resolve())):
+        raise UsageError(f"refusing to write outside {folder or 'the repository root'}: {name}")
+    return target
+
+
+def _validate(root: Path, config: Config, relative: str, type_name: str, text: str) -> None:
+    """Run the new text through the same reading and schema checks as `tpm check`."""
+    path_type = type_name if any(glob_regex(p).fullmatch(relative) for p in config.types[type_name].paths) else None
+    candidate = Candidate(relative, path_type)
+    document = load_document(root, candidate, config, Schemas(config), source_text=text)
+    problems = [p for p in (document.problems if document else []) if p.slug != "missing-section"]
+    if document is None or document.type != type_name:
+        raise UsageError(f"the new {type_name} would not be recognised as one at {relative}; nothing was written")
+    if problems:
+        first = problems[0]
+        raise UsageError(
+            f"the new document would not pass `tpm check` ({first.slug} at line {first.line}: {first.message}); "
+            "check the template; nothing was written"
+        )
+
+
+class IdLock:
+    """Serialises `tpm new` runs in one repository, so two at once get two ids.
+
+    A lock file in the git directory, held with flock where the platform has it; the
+    kernel releases it if the process dies, so it never goes stale.
+    """
+
+    def __init__(self, git_dir: Path, timeout: float = 10.0):
+        self.path = git_dir / "tpm-new.lock"
+        self.timeout = timeout
+        self.handle = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: O_EXCL in write_atomic still guards files
+            return self
+        self.handle = open(self.path, "a+")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.handle.close()
+                    raise UsageError(f"another `tpm new` holds {self.path}; try again") from None
+                time.sleep(0.02)
+
+    def __exit__(self, *exc_info):
+        if self.handle is not None:
+            self.handle.close()  # closing releases the lock
+
+
+def open_in_editor(path: Path) -> None:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise UsageError(f"--edit: set $VISUAL or $EDITOR to choose an editor ({path} was created)")
+    import shlex
+    import subprocess
+
+    try:
+        code = subprocess.call([*shlex.split(editor), str(path)])
+    except OSError as exc:
+        raise UsageError(f"--edit: cannot start {editor!r}: {exc.strerror or exc} ({path} was created)") from None
+    if code != 0:
+        print(f"tpm: the editor exited with {code}", file=sys.stderr)
