@@ -19,7 +19,7 @@ from tpm.discover import discover
 from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
-from tpm.history import HistoryReader
+from tpm.pipeline import lint
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
 from tpm.reporters.text import summary
@@ -81,22 +81,9 @@ def cli():
 def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, config_file):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
-    root = _repository(cwd)
-    config = load_config(root, cwd, config_file)
-    when = resolve_today(today, config.timezone)
-    rules = engine.selected_rules(config, _split(select), _split(ignore))
-    wanted = _repo_relative(root, cwd, paths)
-    candidates = discover(root, config)
-    state = git.repository_state(root)
-    reader = None
-    if not no_history and any(rule.scope == "history" for rule in rules):
-        reader = HistoryReader(root, state, config, [c.path for c in candidates], use_cache=not no_cache)
-    cache = None if no_cache else DocumentCache(state.git_dir)
-    project = load_project(root, candidates, config, cache)
-    history = (lambda: reader.finish(project, when)) if reader else None
-    result = engine.run(project, rules, when, history=history, history_skipped=no_history)
-    if cache is not None:
-        cache.save()
+    run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache)
+    wanted = _repo_relative(run.root, cwd, paths)
+    result, project = run.result, run.project
     result = engine.only_paths(result, wanted, project)
     rendered = REPORTERS[output_format](result)
     if output:

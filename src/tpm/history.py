@@ -34,7 +34,7 @@ from tpm import __version__, git
 from tpm.document import split_source
 from tpm.errors import UsageError
 
-CACHE_FORMAT = "tpm-history/1"
+CACHE_FORMAT = "tpm-history/2"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
 _TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
@@ -115,6 +115,7 @@ class FileHistory:
     "after" means a later commit even when two commits share a date."""
 
     seq: int = 0
+    created: str | None = None  # date of the first version
     last_change: str | None = None  # date of the latest version
     front_matter_hash: str | None = None
     front_matter_changed: str | None = None  # date of the latest front-matter change
@@ -134,6 +135,7 @@ class FileHistory:
         snap = snapshot(text)
         first = self.seq == 0
         self.seq += 1
+        self.created = self.created or date
         self.last_change = date
         digest = hashlib.sha1((snap.front_matter or "").encode("utf-8", "surrogatepass")).hexdigest()
         if digest != self.front_matter_hash:

@@ -1,0 +1,72 @@
+"""One lint run, from the current folder to a `Result`: shared by `check` and `report`.
+
+discover -> (start reading history) -> parse documents -> run rules -> result. The
+history index is built at most once per run and kept, so that the report can show slip
+history and review ages without reading git again.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tpm import engine, git
+from tpm.config import Config, load_config
+from tpm.discover import discover
+from tpm.doccache import DocumentCache
+from tpm.history import History, HistoryReader
+from tpm.model import Project, load_project
+from tpm.today import resolve_today
+
+
+@dataclass
+class Run:
+    root: Path
+    config: Config
+    today: datetime.date
+    project: Project
+    result: engine.Result
+    _history: object = field(default=None, repr=False)  # a function until first asked
+
+    @property
+    def history(self) -> History | None:
+        """The history index, read now if no git rule needed it yet (None with --no-history)."""
+        if callable(self._history):
+            self._history = self._history()
+        return self._history
+
+
+def lint(
+    cwd: Path,
+    config_file: str | None = None,
+    today: str | None = None,
+    select=(),
+    ignore=(),
+    no_history: bool = False,
+    no_cache: bool = False,
+    history_wanted: bool = False,
+) -> Run:
+    """Lint the project around `cwd`. History is read when a selected git rule needs it,
+    or when the caller wants it anyway (`history_wanted`, the report), never with
+    `no_history`."""
+    root = git.repository_root(cwd)
+    config = load_config(root, cwd, config_file)
+    when = resolve_today(today, config.timezone)
+    rules = engine.selected_rules(config, select, ignore)
+    candidates = discover(root, config)
+    state = git.repository_state(root)
+    wants_history = any(rule.scope == "history" for rule in rules)
+    reader = None
+    if not no_history and (wants_history or history_wanted):
+        reader = HistoryReader(root, state, config, [c.path for c in candidates], use_cache=not no_cache)
+    cache = None if no_cache else DocumentCache(state.git_dir)
+    project = load_project(root, candidates, config, cache)
+    run = Run(root, config, when, project, None, (lambda: reader.finish(project, when)) if reader else None)
+    run.result = engine.run(
+        project, rules, when, history=(lambda: run.history) if wants_history and reader else None,
+        history_skipped=no_history,
+    )
+    if cache is not None:
+        cache.save()
+    return run
