@@ -6,6 +6,7 @@ Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with -
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -14,12 +15,16 @@ from pathlib import Path
 import click
 
 from tpm import __version__, engine, git
+from tpm.changes import base_commit, compare, project_at
+from tpm.changes import render_markdown as changes_markdown, render_text as changes_text
 from tpm.config import Config, builtin_types, find_config_file, load_config
 from tpm.discover import discover
 from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
 from tpm.pipeline import lint
+from tpm.report.data import build as build_report, link_base_for
+from tpm.report.markdown import render as render_markdown
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
 from tpm.reporters.text import summary
@@ -160,6 +165,78 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
     click.echo(shown)
     if edit:
         open_in_editor(planned.path)
+    return 0
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report to FILE (links are relative to it).")
+@click.option("--check", "check_only", is_flag=True, help="With --output: write nothing, exit 1 if FILE is out of date.")
+@click.option("--today", help="Pretend today is YYYY-MM-DD.")
+@click.option("--no-history", is_flag=True, help="Do not read git history (no slips, no review ages).")
+@click.option("--no-cache", is_flag=True, help="Read history and documents afresh.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def report(output_format, output, check_only, today, no_history, no_cache, config_file):
+    """Render the project's status report: Markdown (tables, a Mermaid chart) or JSON."""
+    if check_only and not output:
+        raise UsageError("--check compares with a file: give --output FILE")
+    cwd = Path.cwd()
+    run = lint(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True)
+    data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
+    if output_format == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_markdown(data)
+    if check_only:
+        return report_drift(cwd / output, output, text)
+    if output:
+        write_atomic(cwd / output, text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+    return 0
+
+
+def report_drift(path: Path, shown: str, fresh: str) -> int:
+    """`--check`: 0 when the committed report matches a fresh render, else 1 and a diff."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        click.echo(f"{shown} does not exist; run tpm report --output {shown}")
+        return 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+    if current == fresh:
+        click.echo(f"{shown} is up to date")
+        return 0
+    diff = list(difflib.unified_diff(current.splitlines(), fresh.splitlines(), shown, "fresh render", n=0, lineterm=""))
+    for line in diff[:40]:
+        click.echo(line)
+    if len(diff) > 40:
+        click.echo(f"... and {len(diff) - 40} more diff lines")
+    click.echo(f"{shown} is out of date; run tpm report --output {shown}")
+    return 1
+
+
+@cli.command()
+@click.option("--since", help="A date (YYYY-MM-DD) or a commit, branch or tag; default: yesterday.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--today", help="Pretend today is YYYY-MM-DD.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def changes(since, output_format, today, config_file):
+    """What changed in project state since yesterday (or DATE or REF): a stand-up digest."""
+    cwd = Path.cwd()
+    root = _repository(cwd)
+    config = load_config(root, cwd, config_file)
+    when = resolve_today(today, config.timezone)
+    commit, described = base_commit(root, since, when)
+    before = project_at(root, commit, config)
+    after = load_project(root, discover(root, config), config)
+    found = compare(before, after)
+    if output_format == "markdown":
+        click.echo(changes_markdown(found, described, link_base_for(root, cwd, None)), nl=False)
+    else:
+        click.echo(changes_text(found, described), nl=False)
     return 0
 
 

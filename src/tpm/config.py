@@ -39,7 +39,7 @@ _BUILTIN_SECTIONS = {
     "postmortem": ("Lessons learned", "Action items"),
 }
 
-_TOP_KEYS = {"root", "exclude", "timezone", "select", "ignore", "risk_bands", "templates", "types", "rules"}
+_TOP_KEYS = {"name", "root", "exclude", "timezone", "select", "ignore", "risk_bands", "templates", "types", "rules"}
 _TYPE_KEYS = {"paths", "schema", "id_field", "id_prefix", "references", "required_sections", "template"}
 
 
@@ -68,6 +68,7 @@ class RuleConfig:
 @dataclass(frozen=True)
 class Config:
     root: str = "project"  # repository-relative
+    name: str | None = None  # the project's name in reports; default: the repository's folder
     templates: str = ".tpm/templates"  # repository-relative folder of template overrides
     exclude: tuple = ("README.md", "index.md")
     timezone: str | None = None
@@ -237,6 +238,7 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
     return Config(
         root=root_rel,
         exclude=_strings(table, "exclude", ("README.md", "index.md"), fail),
+        name=_string(table, "name", None, fail),
         templates=_join(prefix, _string(table, "templates", ".tpm/templates", fail)),
         timezone=timezone,
         select=_strings(table, "select", (), fail),

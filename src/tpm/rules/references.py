@@ -42,7 +42,7 @@ def dangling_reference(project, ctx):
             )
 
 
-def _named_successors(document) -> list[tuple[str, str | None]]:
+def named_successors(document) -> list[tuple[str, str | None]]:
     """(id, link target) pairs a superseded decision names, from its status and field."""
     named = [(target, None) for target, _ in document.id_list("superseded_by")]
     found = _SUPERSEDED_BY.fullmatch((document.status or "").strip())
@@ -80,7 +80,7 @@ def superseded_link(project, ctx):
         if status.lower() != "superseded" and not _SUPERSEDED_BY.fullmatch(status):
             continue
         line, column = document.value_position("status")
-        named = _named_successors(document)
+        named = named_successors(document)
         if not named:
             yield Finding(document.path, line, column, "superseded, but no `superseded_by` names the successor")
         elif not any(_exists(project, document, name, link) for name, link in named):

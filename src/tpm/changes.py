@@ -1,0 +1,165 @@
+"""`tpm changes`: a stand-up digest of what changed in project state since a date or ref.
+
+The project as it was (every document at the last commit before the date, or at the
+ref) is read with one `git ls-tree` and one `git cat-file --batch`, parsed exactly as
+`tpm check` parses files, and compared by id with the project as it is now, uncommitted
+edits included. Reported: new, closed and re-scored risks; milestone status changes and
+due-date moves; checkpoints ticked; decisions made (accepted or rejected); post-mortem
+action items closed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+import re
+from dataclasses import dataclass
+
+from tpm import git
+from tpm.discover import discover
+from tpm.errors import UsageError
+from tpm.model import Project, load_document, natural_key
+from tpm.report.escape import cell, link
+from tpm.rules.content import risk_score
+from tpm.schema import Schemas
+from tpm.today import parse_date
+
+SECTIONS = ("Risks", "Milestones", "Checkpoints ticked", "Decisions made", "Action items closed")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Change:
+    section: str
+    id: str
+    path: str
+    text: str
+
+
+def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | None, str]:
+    """The commit to compare with, and how to name the starting point."""
+    if since is None or _DATE.match(since.strip()):
+        day = parse_date(since, "--since") if since else today - datetime.timedelta(days=1)
+        found = git.run(["rev-list", "-1", "--first-parent", f"--before={day.isoformat()} 00:00", "HEAD"], root, check=False)
+        sha = found.stdout.decode().strip() or None
+        return sha, f"since {day.isoformat()}"
+    found = git.run(["rev-parse", "-q", "--verify", f"{since}^{{commit}}"], root, check=False)
+    sha = found.stdout.decode().strip()
+    if found.returncode != 0 or not sha:
+        raise UsageError(f"--since: {since!r} is neither a date (YYYY-MM-DD) nor a commit, branch or tag")
+    return sha, f"since {since} ({sha[:10]})"
+
+
+def project_at(root, commit: str | None, config) -> Project:
+    """The project as it was at `commit` (empty when there was none)."""
+    if commit is None:
+        return Project(root, config, [])
+    listed = git.run(["ls-tree", "-r", "-z", commit], root).stdout.split(b"\0")
+    blobs_by_path = {}
+    for entry in listed:
+        if b"\t" not in entry:
+            continue
+        meta, name = entry.split(b"\t", 1)
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == b"blob":
+            blobs_by_path[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
+    candidates = discover(root, config, listed=sorted(blobs_by_path))
+    contents = git.read_blobs(root, sorted({blobs_by_path[c.path] for c in candidates}))
+    schemas = Schemas(config)
+    documents = []
+    for candidate in candidates:
+        data = contents.get(blobs_by_path[candidate.path])
+        if data is None:
+            continue
+        document = load_document(root, candidate, config, schemas, source_text=data.decode("utf-8", "replace"))
+        if document is not None:
+            documents.append(document)
+    return Project(root, config, documents)
+
+
+def compare(before: Project, after: Project) -> list[Change]:
+    changes: list[Change] = []
+    for document in sorted(after.documents, key=lambda d: (natural_key(d.id or ""), d.path)):
+        if document.id is None or document.type is None:
+            continue
+        old = before.get(document.id)
+        handler = _COMPARERS.get(document.type)
+        if handler:
+            changes.extend(handler(old if old is not None and old.type == document.type else None, document))
+    return sorted(changes, key=lambda c: (SECTIONS.index(c.section), natural_key(c.id), c.text))
+
+
+def _risk(old, new) -> list[Change]:
+    score = risk_score(new)
+    if old is None:
+        return [Change("Risks", new.id, new.path, f"new: {new.title} (score {score}, {new.status})")]
+    out = []
+    if new.status == "closed" and old.status != "closed":
+        out.append(Change("Risks", new.id, new.path, f"closed: {new.title}"))
+    old_score = risk_score(old)
+    if score != old_score and score is not None and old_score is not None:
+        out.append(Change("Risks", new.id, new.path, f"re-scored {old_score} → {score}: {new.title}"))
+    return out
+
+
+def _milestone(old, new) -> list[Change]:
+    if old is None:
+        return [Change("Milestones", new.id, new.path, f"new: {new.title} (due {new.date('due')}, {new.status})")]
+    out = []
+    if old.status != new.status:
+        out.append(Change("Milestones", new.id, new.path, f"{old.status} → {new.status}: {new.title}"))
+    before, after = old.date("due"), new.date("due")
+    if before and after and before != after:
+        days = (after - before).days
+        verb = "slipped" if days > 0 else "pulled in"
+        out.append(Change("Milestones", new.id, new.path, f"due {verb} {before} → {after} ({days:+d} days): {new.title}"))
+    return out + _ticked(old, new, "checkpoints", "Checkpoints ticked")
+
+
+def _ticked(old, new, section: str, heading: str) -> list[Change]:
+    was_open = {(t.date, t.text) for t in (old.body.tasks if old else ()) if t.section == section and not t.done}
+    return [
+        Change(heading, new.id, new.path, f"{t.date} {t.text}")
+        for t in new.body.tasks
+        if t.section == section and t.done and (t.date, t.text) in was_open
+    ]
+
+
+def _decision(old, new) -> list[Change]:
+    made = ("accepted", "rejected")
+    if new.status in made and (old is None or old.status not in made):
+        return [Change("Decisions made", new.id, new.path, f"{new.status}: {new.title}")]
+    return []
+
+
+def _postmortem(old, new) -> list[Change]:
+    return _ticked(old, new, "action items", "Action items closed")
+
+
+_COMPARERS = {"risk": _risk, "milestone": _milestone, "decision": _decision, "postmortem": _postmortem}
+
+
+def render_text(changes: list[Change], since: str) -> str:
+    if not changes:
+        return f"No changes in project state {since}.\n"
+    out = [f"Changes in project state {since}:"]
+    for section in SECTIONS:
+        rows = [c for c in changes if c.section == section]
+        if rows:
+            out.append(f"\n{section}")
+            out.extend(f"  {c.id}  {' '.join(c.text.split())}" for c in rows)
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(changes: list[Change], since: str, link_base: str) -> str:
+    if not changes:
+        return f"No changes in project state {cell(since)}.\n"
+    out = [f"## Changes in project state {cell(since)}"]
+    for section in SECTIONS:
+        rows = [c for c in changes if c.section == section]
+        if rows:
+            out += ["", f"### {section}", ""]
+            out += [
+                f"- [{cell(c.id)}]({link(posixpath.relpath(c.path, link_base or '.'))}) {cell(c.text)}" for c in rows
+            ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,201 @@
+"""The report's content as plain data: what `--format json` prints and what the Markdown
+renderer draws. Everything is sorted explicitly, so the same input gives the same bytes.
+
+Shape (version 1):
+
+    {"version": 1, "project": str, "today": "YYYY-MM-DD",
+     "health": {"documents", "errors", "warnings", "infos", "overdue_milestones",
+                "overdue_actions", "unreviewed_high_risks", "history": bool},
+     "milestones": [{"id", "title", "path", "link", "owner", "status", "phase", "start",
+                     "due", "completed", "checkpoints": {"done", "total"},
+                     "checkpoint_items": [{"date", "text", "done", "owner"}],
+                     "days_late", "days_left", "slips": {"count", "days",
+                     "moves": [{"date", "from", "to", "days"}]}}],
+     "risks": {"heatmap": [[count by impact 1..5] for likelihood 5..1],
+               "high_band": int, "open": int, "top": [{"id", "title", "path", "link", "score", "band",
+               "likelihood", "impact", "owner", "status", "last_review",
+               "review_age_days", "mitigated"}]},
+     "attention": [{"path", "link", "line", "rule", "severity", "message"}],
+     "decisions": [{"id", "title", "path", "link", "status", "date", "supersedes",
+                    "superseded_by"}],
+     "actions": [{"date", "text", "owner", "overdue", "postmortem", "path", "link", "line"}]}
+
+Dates are ISO strings or null; `link` is the document's path relative to where the report
+is written, percent-encoded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import posixpath
+
+from tpm.diagnostic import Severity
+from tpm.model import natural_key
+from tpm.report.escape import link as encode_link
+from tpm.rules.content import has_mitigation, risk_score
+from tpm.rules.references import named_successors
+
+HISTORY_RULES = ("stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone")
+PHASES = ("kickoff", "requirements", "planning", "design", "development", "testing", "deployment", "closure")
+TOP_RISKS = 10
+
+
+def build(run, link_base: str, name: str) -> dict:
+    """The report of a finished lint run. `link_base` is the repository-relative folder the
+    report will live in ("" for the root)."""
+    project, result, today = run.project, run.result, run.today
+    history = run.history
+
+    def link(path: str) -> str:
+        return encode_link(posixpath.relpath(path, link_base or "."))
+
+    milestones = [_milestone(d, history, today, link) for d in _by_id(project.of_type("milestone"))]
+    return {
+        "version": 1,
+        "project": name,
+        "today": today.isoformat(),
+        "health": _health(run, milestones),
+        "milestones": milestones,
+        "risks": _risks(project, history, today, link, run.config),
+        "attention": [
+            {"path": d.path, "link": link(d.path), "line": d.line, "rule": d.rule, "severity": d.severity.value,
+             "message": d.message}
+            for d in result.diagnostics if d.rule in HISTORY_RULES
+        ],
+        "decisions": [_decision(d, link) for d in _by_id(project.of_type("decision"))],
+        "actions": _actions(project, today, link),
+    }
+
+
+def _by_id(documents) -> list:
+    return sorted(documents, key=lambda d: (natural_key(d.id or ""), d.path))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, datetime.date) else None
+
+
+def _health(run, milestones: list) -> dict:
+    result = run.result
+    return {
+        "documents": result.files,
+        "errors": result.count(Severity.ERROR),
+        "warnings": result.count(Severity.WARNING),
+        "infos": result.count(Severity.INFO),
+        "overdue_milestones": sum(1 for d in result.diagnostics if d.rule == "overdue-milestone"),
+        "overdue_actions": sum(1 for d in result.diagnostics if d.rule == "overdue-action"),
+        "unreviewed_high_risks": sum(
+            1 for d in result.diagnostics if d.rule == "unreviewed-risk" and d.severity is Severity.ERROR
+        ),
+        "history": run.history is not None,
+    }
+
+
+def _milestone(document, history, today: datetime.date, link) -> dict:
+    items = [t for t in document.body.tasks if t.section == "checkpoints"]
+    due = document.date("due")
+    open_status = document.status in ("planned", "in-progress")
+    state = history.for_path(document.path) if history else None
+    moves = []
+    for when, old, new in (state.due_moves if state else []):
+        try:
+            days = (datetime.date.fromisoformat(new) - datetime.date.fromisoformat(old)).days
+        except ValueError:
+            continue
+        if days > 0:
+            moves.append({"date": when, "from": old, "to": new, "days": days})
+    start = document.date("start")
+    if start is None and state is not None and state.created:
+        start = datetime.date.fromisoformat(state.created)
+    return {
+        "id": document.id,
+        "title": document.title,
+        "path": document.path,
+        "link": link(document.path),
+        "owner": document.text("owner"),
+        "status": document.status,
+        "phase": document.text("phase"),
+        "start": _iso(start),
+        "due": _iso(due),
+        "completed": _iso(document.date("completed")),
+        "checkpoints": {"done": sum(1 for t in items if t.done), "total": len(items)},
+        "checkpoint_items": [
+            {"date": _iso(t.date), "text": t.text, "done": t.done, "owner": t.owner} for t in items if t.date
+        ],
+        "days_late": (today - due).days if open_status and due and due < today else None,
+        "days_left": (due - today).days if open_status and due and due >= today else None,
+        "slips": {"count": len(moves), "days": sum(m["days"] for m in moves), "moves": moves},
+    }
+
+
+def _risks(project, history, today: datetime.date, link, config) -> dict:
+    heatmap = [[0] * 5 for _ in range(5)]  # rows: likelihood 5..1, columns: impact 1..5
+    rows = []
+    for risk in project.of_type("risk"):
+        score = risk_score(risk)
+        if score is None or risk.status not in ("open", "mitigating"):
+            continue
+        likelihood, impact = risk.data["likelihood"], risk.data["impact"]
+        if 1 <= likelihood <= 5 and 1 <= impact <= 5:
+            heatmap[5 - likelihood][impact - 1] += 1
+        state = history.for_path(risk.path) if history else None
+        last_review = state.front_matter_changed if state else None
+        rows.append({
+            "id": risk.id,
+            "title": risk.title,
+            "path": risk.path,
+            "link": link(risk.path),
+            "score": score,
+            "band": config.band(score),
+            "likelihood": likelihood,
+            "impact": impact,
+            "owner": risk.text("owner"),
+            "status": risk.status,
+            "last_review": last_review,
+            "review_age_days": (today - datetime.date.fromisoformat(last_review)).days if last_review else None,
+            "mitigated": has_mitigation(risk),
+        })
+    rows.sort(key=lambda r: (-r["score"], natural_key(r["id"] or ""), r["path"]))
+    return {"heatmap": heatmap, "high_band": config.risk_high, "open": len(rows), "top": rows[:TOP_RISKS]}
+
+
+def _decision(document, link) -> dict:
+    return {
+        "id": document.id,
+        "title": document.title,
+        "path": document.path,
+        "link": link(document.path),
+        "status": document.status,
+        "date": _iso(document.date("date")),
+        "supersedes": [target for target, _ in document.id_list("supersedes")],
+        "superseded_by": sorted({name for name, _ in named_successors(document)}),
+    }
+
+
+def _actions(project, today: datetime.date, link) -> list:
+    rows = []
+    for postmortem in project.of_type("postmortem"):
+        for item in postmortem.body.tasks:
+            if item.section == "action items" and not item.done:
+                rows.append({
+                    "date": _iso(item.date),
+                    "text": item.text,
+                    "owner": item.owner,
+                    "overdue": bool(item.date and item.date < today),
+                    "postmortem": postmortem.id,
+                    "path": postmortem.path,
+                    "link": link(postmortem.path),
+                    "line": item.line,
+                })
+    rows.sort(key=lambda r: (r["date"] or "9999-99-99", r["path"], r["line"]))
+    return rows
+
+
+def link_base_for(root, cwd, output: str | None) -> str:
+    """The repository-relative folder the report's links start from."""
+    folder = (cwd / output).resolve().parent if output else cwd.resolve()
+    try:
+        return folder.relative_to(root.resolve()).as_posix().strip(".")
+    except ValueError:
+        return os.path.relpath(folder, root.resolve()).replace(os.sep, "/")

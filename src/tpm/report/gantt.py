@@ -1,0 +1,80 @@
+"""The Mermaid `gantt` chart of milestones (bars from start to due) and their checkpoints
+(milestone markers), grouped in sections by phase, or by status when no milestone has a
+phase.
+
+Each task line reads `    LABEL :TAGS, ID, START, END`: labels are sanitised (no `:`,
+`#` or `;`), start with the milestone's id so that no label can be a Mermaid keyword,
+and ids are generated (`t1`, `t2`, ...), never taken from user text.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from tpm.report.data import PHASES
+from tpm.report.escape import mermaid_label
+
+MAX_BARS = 60
+RECENT_DAYS = 30
+
+
+def _shown(milestone: dict, today: datetime.date) -> bool:
+    """Open milestones, and those finished in the last 30 days."""
+    if milestone["due"] is None:
+        return False
+    if milestone["status"] in ("done", "cancelled"):
+        finished = milestone["completed"] or milestone["due"]
+        return datetime.date.fromisoformat(finished) >= today - datetime.timedelta(days=RECENT_DAYS)
+    return True
+
+
+def _tags(milestone: dict) -> list[str]:
+    if milestone["status"] in ("done", "cancelled"):
+        return ["done"]
+    tags = ["crit"] if milestone["days_late"] is not None else []
+    return tags + (["active"] if milestone["status"] == "in-progress" else [])
+
+
+def render(milestones: list, today: datetime.date) -> tuple[str, int]:
+    """The chart, and how many milestones it left out to stay readable."""
+    shown = sorted((m for m in milestones if _shown(m, today)), key=lambda m: (m["due"], m["id"] or ""))
+    left_out = max(len(shown) - MAX_BARS, 0)
+    shown = shown[:MAX_BARS]
+    by_phase = any(m["phase"] for m in shown)
+    sections: dict[str, list] = {}
+    for milestone in shown:
+        key = (milestone["phase"] or "no phase") if by_phase else (milestone["status"] or "no status")
+        sections.setdefault(key, []).append(milestone)
+    lines = [
+        "gantt",
+        "    dateFormat YYYY-MM-DD",
+        "    axisFormat %Y-%m-%d",
+        f"    title Milestones as of {today.isoformat()}",
+    ]
+    counter = 0
+    for section in sorted(sections, key=_section_order):
+        lines.append(f"    section {mermaid_label(section.capitalize()) or 'Other'}")
+        for milestone in sections[section]:
+            counter += 1
+            bar = f"t{counter}"
+            start = min(milestone["start"] or milestone["due"], milestone["due"])
+            tags = ", ".join(_tags(milestone) + [bar])
+            label = mermaid_label(f"{milestone['id']} {milestone['title'] or ''}")
+            lines.append(f"    {label} :{tags}, {start}, {milestone['due']}")
+            for item in milestone["checkpoint_items"]:
+                counter += 1
+                done = item["done"]
+                late = not done and item["date"] < today.isoformat()
+                marker = ["milestone"] + (["done"] if done else ["crit"] if late else [])
+                text = mermaid_label(f"{milestone['id']} {item['text']}", 50)
+                lines.append(f"    {text} :{', '.join(marker)}, t{counter}, {item['date']}, 0d")
+    return "\n".join(lines), left_out
+
+
+def _section_order(name: str):
+    statuses = ("in-progress", "planned", "done", "cancelled")
+    if name in PHASES:
+        return (0, PHASES.index(name), name)
+    if name in statuses:
+        return (1, statuses.index(name), name)
+    return (2, 0, name)

@@ -1,0 +1,146 @@
+"""The report as GitHub/GitLab-flavoured Markdown: tables, a Mermaid gantt chart, links.
+It draws what data.py decided; every user string goes through escape.cell."""
+
+from __future__ import annotations
+
+import datetime
+
+from tpm.report import gantt
+from tpm.report.escape import cell
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _link(text, target: str) -> str:
+    return f"[{cell(text)}]({target})"
+
+
+def render(data: dict) -> str:
+    today = datetime.date.fromisoformat(data["today"])
+    out: list[str] = [f"# {cell(data['project'])}: project status", ""]
+    out += _health(data["health"], data["today"]) + [""]
+    out += _milestones(data["milestones"], today)
+    out += _risks(data["risks"])
+    out += _attention(data["attention"], data["health"]["history"])
+    out += _decisions(data["decisions"])
+    out += _actions(data["actions"])
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def _health(health: dict, today: str) -> list[str]:
+    problems = f"{_plural(health['errors'], 'error')}, {_plural(health['warnings'], 'warning')}"
+    state = "healthy" if not health["errors"] and not health["warnings"] else problems
+    parts = [
+        f"{_plural(health['overdue_milestones'], 'overdue milestone')}",
+        f"{_plural(health['overdue_actions'], 'overdue action item')}",
+        f"{_plural(health['unreviewed_high_risks'], 'unreviewed high risk')}",
+    ]
+    line = f"As of **{today}**, {_plural(health['documents'], 'document')}: **{state}**; " + ", ".join(parts) + "."
+    if not health["history"]:
+        line += " Git history was not read (--no-history), so slips and review ages are not shown."
+    return [line]
+
+
+def _schedule(milestone: dict) -> str:
+    if milestone["days_late"] is not None:
+        return f"**{_plural(milestone['days_late'], 'day')} late**"
+    if milestone["days_left"] is not None:
+        return f"{_plural(milestone['days_left'], 'day')} left"
+    return "·"
+
+
+def _slips(milestone: dict) -> str:
+    slips = milestone["slips"]
+    if not slips["count"]:
+        return "·"
+    return f"{slips['count']}× (+{_plural(slips['days'], 'day')})"
+
+
+def _milestones(milestones: list, today: datetime.date) -> list[str]:
+    out = ["## Milestones", ""]
+    if not milestones:
+        return out + ["No milestones yet.", ""]
+    out += [
+        "| Milestone | Owner | Status | Due | Checkpoints | Schedule | Slips |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in milestones:
+        progress = f"{m['checkpoints']['done']}/{m['checkpoints']['total']}" if m["checkpoints"]["total"] else "·"
+        out.append(
+            f"| {_link(m['id'], m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} | {cell(m['status'])} "
+            f"| {m['due'] or '·'} | {progress} | {_schedule(m)} | {_slips(m)} |"
+        )
+    chart, left_out = gantt.render(milestones, today)
+    out += ["", "```mermaid", chart, "```", ""]
+    if left_out:
+        out += [f"The chart leaves out {_plural(left_out, 'later milestone')}.", ""]
+    return out
+
+
+def _risks(risks: dict) -> list[str]:
+    out = ["## Risks", ""]
+    if not risks["open"]:
+        return out + ["No open risks.", ""]
+    out += [
+        f"{_plural(risks['open'], 'open risk')}, by likelihood (rows) and impact (columns); high band in bold:",
+        "",
+        "| Likelihood ↓ Impact → | 1 | 2 | 3 | 4 | 5 |",
+        "| --- | :---: | :---: | :---: | :---: | :---: |",
+    ]
+    for row, counts in enumerate(risks["heatmap"]):
+        high = risks["high_band"]
+        shown = [f"**{c}**" if c and (5 - row) * (i + 1) >= high else (str(c) if c else "·") for i, c in enumerate(counts)]
+        out.append(f"| {5 - row} | " + " | ".join(shown) + " |")
+    out += ["", "Top risks:", "", "| Risk | Score | Owner | Last review | Mitigation |", "| --- | --- | --- | --- | --- |"]
+    for r in risks["top"]:
+        review = f"{r['last_review']} ({_plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
+        out.append(
+            f"| {_link(r['id'], r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
+            f"| {cell(r['owner'] or '**none**')} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
+        )
+    return out + [""]
+
+
+def _attention(items: list, history: bool) -> list[str]:
+    out = ["## Stale and unreviewed", ""]
+    if not history:
+        return out + ["Not checked: git history was not read.", ""]
+    if not items:
+        return out + ["Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
+    for item in items:
+        out.append(f"- {_link(item['path'], item['link'])} line {item['line']}: {item['rule']}: {cell(item['message'])}")
+    return out + [""]
+
+
+def _decisions(decisions: list) -> list[str]:
+    out = ["## Decisions", ""]
+    if not decisions:
+        return out + ["No decisions recorded.", ""]
+    out += ["| Decision | Status | Date | Supersession |", "| --- | --- | --- | --- |"]
+    for d in decisions:
+        chain = []
+        if d["supersedes"]:
+            chain.append("supersedes " + ", ".join(cell(s) for s in d["supersedes"]))
+        if d["superseded_by"]:
+            chain.append("superseded by " + ", ".join(cell(s) for s in d["superseded_by"]))
+        out.append(
+            f"| {_link(d['id'], d['link'])} {cell(d['title'])} | {cell(d['status'])} | {d['date'] or '·'} "
+            f"| {'; '.join(chain) or '·'} |"
+        )
+    return out + [""]
+
+
+def _actions(actions: list) -> list[str]:
+    out = ["## Open action items", ""]
+    if not actions:
+        return out + ["None open.", ""]
+    out += ["| Due | Action | Owner | Post-mortem |", "| --- | --- | --- | --- |"]
+    for a in actions:
+        due = f"**{a['date']}** (overdue)" if a["overdue"] else (a["date"] or "·")
+        owner = f"@{cell(a['owner'])}" if a["owner"] else "·"
+        out.append(f"| {due} | {cell(a['text'])} | {owner} | {_link(a['postmortem'] or a['path'], a['link'])} |")
+    return out + [""]
