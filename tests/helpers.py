@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from tpm.cli import main
 
 FIXED_DATE = "2026-11-01T12:00:00+00:00"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def git_env(date: str = FIXED_DATE) -> dict:
@@ -80,3 +82,29 @@ def run_tpm(cwd: Path, *args: str) -> Outcome:
     finally:
         os.chdir(previous)
     return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def _copy_tree(source: Path, target: Path, skip: str) -> None:
+    # Not copy2: a copied mtime would let git's stat check miss a same-size edit.
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(skip), copy_function=shutil.copy)
+
+
+def build_realistic_repo(path: Path) -> Path:
+    """The realistic fixture project with its history: the dated folders of
+    fixtures/realistic-history/ committed oldest first on their dates (with the renames
+    their moves.txt lists), then the final tree of fixtures/realistic/ on 2026-11-26."""
+    make_repo(path)
+    for folder in sorted(p for p in (FIXTURES / "realistic-history").iterdir() if p.is_dir()):
+        moves = folder / "moves.txt"
+        if moves.exists():
+            for line in moves.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    old, new = (part.strip() for part in line.split(" -> "))
+                    git(path, "mv", old, new)
+        _copy_tree(folder, path, "moves.txt")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", f"Project state on {folder.name}", date=f"{folder.name}T12:00:00+00:00")
+    _copy_tree(FIXTURES / "realistic", path, "EXPECTED.txt")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "Payments migration project state", date="2026-11-26T12:00:00+00:00")
+    return path

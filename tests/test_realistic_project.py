@@ -19,49 +19,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import git, make_repo, run_tpm
+from helpers import FIXTURES, build_realistic_repo, run_tpm
 from tpm.rules import REGISTRY
 
-FIXTURE = Path(__file__).parent / "fixtures" / "realistic"
-HISTORY = Path(__file__).parent / "fixtures" / "realistic-history"
-FINAL_DATE = "2026-11-26"
+FIXTURE = FIXTURES / "realistic"
 EXPECTED = (FIXTURE / "EXPECTED.txt").read_text(encoding="utf-8")
 TODAY = "2026-11-27"
 
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning|info) (?P<rule>[a-z-]+) ")
 
 
-def _copy_tree(source: Path, target: Path, skip: str) -> None:
-    # Not copy2: a copied mtime would let git's stat check miss a same-size edit.
-    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(skip), copy_function=shutil.copy)
-
-
-def _commit(path: Path, day: str, message: str) -> None:
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message, date=f"{day}T12:00:00+00:00")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """The project's history replayed in a fresh git repository, then the final tree."""
-    path = make_repo(tmp_path / "repo")
-    for folder in sorted(p for p in HISTORY.iterdir() if p.is_dir()):
-        moves = folder / "moves.txt"
-        if moves.exists():
-            for line in moves.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    old, new = (part.strip() for part in line.split(" -> "))
-                    git(path, "mv", old, new)
-        _copy_tree(folder, path, "moves.txt")
-        _commit(path, folder.name, f"Project state on {folder.name}")
-    _copy_tree(FIXTURE, path, "EXPECTED.txt")
-    _commit(path, FINAL_DATE, "Payments migration project state")
-    return path
+    return build_realistic_repo(tmp_path / "repo")
 
 
 def _expected_diagnostics() -> list[re.Match]:

@@ -15,7 +15,7 @@ Shape (version 1):
                "high_band": int, "open": int, "top": [{"id", "title", "path", "link", "score", "band",
                "likelihood", "impact", "owner", "status", "last_review",
                "review_age_days", "mitigated"}]},
-     "attention": [{"path", "link", "line", "rule", "severity", "message"}],
+     "attention": [{"id", "path", "link", "line", "rule", "severity", "message"}],
      "decisions": [{"id", "title", "path", "link", "status", "date", "supersedes",
                     "superseded_by"}],
      "actions": [{"date", "text", "owner", "overdue", "postmortem", "path", "link", "line"}]}
@@ -59,13 +59,18 @@ def build(run, link_base: str, name: str) -> dict:
         "milestones": milestones,
         "risks": _risks(project, history, today, link, run.config),
         "attention": [
-            {"path": d.path, "link": link(d.path), "line": d.line, "rule": d.rule, "severity": d.severity.value,
+            {"id": _id_of(project, d.path), "path": d.path, "link": link(d.path), "line": d.line, "rule": d.rule, "severity": d.severity.value,
              "message": d.message}
             for d in result.diagnostics if d.rule in HISTORY_RULES
         ],
         "decisions": [_decision(d, link) for d in _by_id(project.of_type("decision"))],
         "actions": _actions(project, today, link),
     }
+
+
+def _id_of(project, path: str) -> str | None:
+    document = project.by_path.get(path)
+    return document.id if document else None
 
 
 def _by_id(documents) -> list:

@@ -71,7 +71,8 @@ def _milestones(milestones: list, today: datetime.date) -> list[str]:
     for m in milestones:
         progress = f"{m['checkpoints']['done']}/{m['checkpoints']['total']}" if m["checkpoints"]["total"] else "·"
         out.append(
-            f"| {_link(m['id'], m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} | {cell(m['status'])} "
+            f"| {_link(m['id'] or m['path'].rsplit('/', 1)[-1], m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} "
+            f"| {cell(m['status'] or '·')} "
             f"| {m['due'] or '·'} | {progress} | {_schedule(m)} | {_slips(m)} |"
         )
     chart, left_out = gantt.render(milestones, today)
@@ -99,8 +100,8 @@ def _risks(risks: dict) -> list[str]:
     for r in risks["top"]:
         review = f"{r['last_review']} ({_plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
         out.append(
-            f"| {_link(r['id'], r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
-            f"| {cell(r['owner'] or '**none**')} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
+            f"| {_link(r['id'] or r['path'].rsplit('/', 1)[-1], r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
+            f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
         )
     return out + [""]
 
@@ -112,7 +113,7 @@ def _attention(items: list, history: bool) -> list[str]:
     if not items:
         return out + ["Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
     for item in items:
-        out.append(f"- {_link(item['path'], item['link'])} line {item['line']}: {item['rule']}: {cell(item['message'])}")
+        out.append(f"- {_link(item['id'] or item['path'], item['link'])} line {item['line']}, {item['rule']}: {cell(item['message'])}")
     return out + [""]
 
 
@@ -128,7 +129,8 @@ def _decisions(decisions: list) -> list[str]:
         if d["superseded_by"]:
             chain.append("superseded by " + ", ".join(cell(s) for s in d["superseded_by"]))
         out.append(
-            f"| {_link(d['id'], d['link'])} {cell(d['title'])} | {cell(d['status'])} | {d['date'] or '·'} "
+            f"| {_link(d['id'] or d['path'].rsplit('/', 1)[-1], d['link'])} {cell(d['title'])} | {cell(d['status'] or '·')} "
+            f"| {d['date'] or '·'} "
             f"| {'; '.join(chain) or '·'} |"
         )
     return out + [""]

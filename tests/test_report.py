@@ -1,0 +1,283 @@
+"""`tpm report` and `tpm changes`: golden files on the realistic project with its git
+history, Mermaid and table safety under hostile titles, links, drift checks.
+
+Golden files live in tests/fixtures/report/; after a deliberate change of the report,
+regenerate them with `TPM_UPDATE_GOLDEN=1 python -m pytest tests/test_report.py` and read
+the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, build_realistic_repo, git, make_repo, run_tpm, write_files
+
+TODAY = "2026-11-27"
+GOLDEN = FIXTURES / "report"
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory):
+    return build_realistic_repo(tmp_path_factory.mktemp("realistic") / "repo")
+
+
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("TPM_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def test_markdown_report_matches_the_golden_file(realistic):
+    outcome = run_tpm(realistic, "report", "--today", TODAY, "--no-cache")
+    assert (outcome.code, outcome.err) == (0, "")
+    golden("realistic.md", outcome.out)
+
+
+def test_json_report_matches_the_golden_file(realistic):
+    outcome = run_tpm(realistic, "report", "--today", TODAY, "--format", "json")
+    golden("realistic.json", outcome.out)
+    data = json.loads(outcome.out)
+    assert data["health"] == {
+        "documents": 30, "errors": 14, "warnings": 11, "infos": 0, "overdue_milestones": 1,
+        "overdue_actions": 1, "unreviewed_high_risks": 1, "history": True,
+    }
+    m7 = next(m for m in data["milestones"] if m["id"] == "M-7")
+    assert m7["slips"] == {
+        "count": 3, "days": 21,
+        "moves": [
+            {"date": "2026-10-20", "from": "2026-10-30", "to": "2026-11-06", "days": 7},
+            {"date": "2026-11-03", "from": "2026-11-06", "to": "2026-11-16", "days": 10},
+            {"date": "2026-11-12", "from": "2026-11-16", "to": "2026-11-20", "days": 4},
+        ],
+    }
+    assert m7["days_late"] == 7 and m7["checkpoints"] == {"done": 2, "total": 4}
+    assert sum(map(sum, data["risks"]["heatmap"])) == data["risks"]["open"] == 4
+    assert [r["id"] for r in data["risks"]["top"]] == ["R-3", "R-1", "R-2", "R-4"]
+
+
+def test_the_report_is_deterministic_and_cached_runs_agree(realistic):
+    first = run_tpm(realistic, "report", "--today", TODAY).out
+    assert run_tpm(realistic, "report", "--today", TODAY).out == first
+    assert run_tpm(realistic, "report", "--today", TODAY, "--no-cache").out == first
+
+
+MERMAID = re.compile(r"```mermaid\n(.*?)\n```", re.S)
+KEYWORDS = ("gantt", "dateFormat", "axisFormat", "title", "section")
+
+
+def mermaid_tasks(markdown: str) -> list[tuple[str, list[str]]]:
+    """(label, data fields) of every task line of every Mermaid block, checked on the way."""
+    tasks = []
+    for block in MERMAID.findall(markdown):
+        lines = block.split("\n")
+        assert lines[0] == "gantt"
+        for line in lines[1:]:
+            stripped = line.strip()
+            assert line.startswith("    ") and stripped
+            if stripped.split(" ", 1)[0] in KEYWORDS:
+                continue
+            assert line.count(":") == 1, line
+            label, data = line.split(":")
+            assert label.strip() and not label.strip().split(" ", 1)[0] in KEYWORDS
+            assert not re.search(r"[#;\"<>\[\]{}%`]", label), label
+            tasks.append((label.strip(), [f.strip() for f in data.split(",")]))
+    return tasks
+
+
+def check_gantt(markdown: str) -> None:
+    ids = []
+    for _, fields in mermaid_tasks(markdown):
+        if "milestone" in fields:
+            *tags, task_id, start, duration = fields
+            assert duration == "0d"
+            dates = [start]
+        else:
+            *tags, task_id, start, end = fields
+            dates = [start, end]
+            assert start <= end
+        assert set(tags) <= {"done", "active", "crit", "milestone"}
+        assert re.fullmatch(r"t\d+", task_id)
+        ids.append(task_id)
+        for value in dates:
+            datetime.date.fromisoformat(value)
+    assert ids and len(ids) == len(set(ids))
+
+
+def test_the_realistic_gantt_chart_is_well_formed(realistic):
+    check_gantt(run_tpm(realistic, "report", "--today", TODAY).out)
+
+
+HOSTILE = [
+    "Pipes | and <script>alert(1)</script>",
+    "Colons: and # hashes; semicolons",
+    'Quotes "double" and \'single\' [brackets] {braces}',
+    "section Fake section",
+    "%% a mermaid comment",
+    "title: gantt",
+    "Back`ticks` and *stars* and _under_ and ~tilde~ and \\backslash",
+    "Line one\nLine two",
+    "🚀 emoji &amp; entities",
+]
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    files = {}
+    for number, title in enumerate(HOSTILE, start=1):
+        text = json.dumps(title, ensure_ascii=False)
+        files[f"project/milestones/M-{number}-x.md"] = (
+            f"---\nid: M-{number}\ntitle: {text}\nstatus: in-progress\nowner: {text}\ndue: 2026-12-{number:02d}\n"
+            f"phase: {'development' if number % 2 else 'testing'}\n---\n## Checkpoints\n\n- [ ] 2026-12-01 {title.splitlines()[0]} @bob\n"
+        )
+        files[f"project/risks/R-{number}-x.md"] = (
+            f"---\nid: R-{number}\ntitle: {text}\nstatus: open\nlikelihood: 5\nimpact: 5\nowner: {text}\nmitigation: m\n---\n"
+        )
+        files[f"project/decisions/000{number}-x.md"] = f"---\ntitle: {text}\nstatus: accepted\n---\n"
+    files["project/postmortems/PM-1 (the bad week).md"] = (
+        '---\nid: PM-1\ntitle: "x"\ndate: 2026-11-01\n---\n## Lessons learned\n\n- y\n\n## Action items\n\n'
+        + "".join(f"- [ ] 2026-12-0{n} {t.splitlines()[0]} @bob\n" for n, t in enumerate(HOSTILE[:5], start=1))
+    )
+    return make_repo(tmp_path / "repo", files)
+
+
+def test_hostile_titles_break_no_table_chart_or_html(hostile):
+    report = run_tpm(hostile, "report", "--today", TODAY).out
+    check_gantt(report)
+    assert "<script" not in report and "<" not in report.replace("&lt;", "")
+    for line in report.splitlines():
+        if line.startswith("|"):  # every row has as many cells as its table's header
+            cells = re.split(r"(?<!\\)\|", line)
+            assert len(cells) == len(re.split(r"(?<!\\)\|", _table_header(report, line))), line
+    assert report.count("](project/milestones/M-") == len(HOSTILE)  # every milestone read and listed
+    labels = [label for label, _ in mermaid_tasks(report)]
+    assert "M-4 section Fake section" in labels and "M-1 Pipes and script alert(1) /script" in labels
+
+
+def _table_header(report: str, row: str) -> str:
+    """The header line of the table that holds `row`."""
+    lines = report.splitlines()
+    index = lines.index(row)
+    while index > 0 and lines[index - 1].startswith("|"):
+        index -= 1
+    return lines[index]
+
+
+def test_links_are_relative_to_the_output_file_and_encoded(hostile):
+    outcome = run_tpm(hostile, "report", "--today", TODAY, "--output", "docs/status/STATUS.md")
+    assert (outcome.code, outcome.out) == (0, "wrote docs/status/STATUS.md\n")
+    written = (hostile / "docs" / "status" / "STATUS.md").read_text()
+    assert "](../../project/milestones/M-1-x.md)" in written
+    assert "](../../project/postmortems/PM-1%20%28the%20bad%20week%29.md)" in written
+    from_root = run_tpm(hostile, "report", "--today", TODAY).out
+    assert "](project/postmortems/PM-1%20%28the%20bad%20week%29.md)" in from_root
+
+
+def test_check_reports_drift_and_writes_nothing(hostile):
+    assert run_tpm(hostile, "report", "--today", TODAY, "--output", "STATUS.md").code == 0
+    same = run_tpm(hostile, "report", "--today", TODAY, "--output", "STATUS.md", "--check")
+    assert (same.code, same.out) == (0, "STATUS.md is up to date\n")
+    before = (hostile / "STATUS.md").read_text()
+    later = run_tpm(hostile, "report", "--today", "2026-11-28", "--output", "STATUS.md", "--check")
+    assert later.code == 1
+    assert later.out.startswith("--- STATUS.md\n+++ fresh render\n")
+    assert "-As of **2026-11-27**" in later.out and "+As of **2026-11-28**" in later.out
+    assert later.out.endswith("STATUS.md is out of date; run tpm report --output STATUS.md\n")
+    assert (hostile / "STATUS.md").read_text() == before
+    missing = run_tpm(hostile, "report", "--output", "NOPE.md", "--check")
+    assert (missing.code, missing.out) == (1, "NOPE.md does not exist; run tpm report --output NOPE.md\n")
+    assert not (hostile / "NOPE.md").exists()
+    assert run_tpm(hostile, "report", "--check").code == 2
+
+
+def test_no_history_says_what_is_missing(hostile):
+    report = run_tpm(hostile, "report", "--today", TODAY, "--no-history").out
+    assert "Git history was not read (--no-history)" in report
+    assert "Not checked: git history was not read." in report
+
+
+def test_an_empty_project_reports_plainly(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
+    report = run_tpm(repo, "report", "--today", TODAY).out
+    assert "No milestones yet." in report and "No open risks." in report and "None open." in report
+
+
+# ------------------------------------------------------------------------- changes
+
+
+@pytest.fixture
+def evolving(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    first = {
+        "project/milestones/M-1-beta.md": "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-10\n---\n## Checkpoints\n\n- [ ] 2026-11-25 Load test\n- [ ] 2026-12-05 Docs\n",
+        "project/risks/R-1-vendor.md": "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n",
+        "project/risks/R-2-old.md": "---\nid: R-2\ntitle: Old\nstatus: open\nlikelihood: 1\nimpact: 1\n---\n",
+        "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: proposed\n---\n",
+        "project/postmortems/PM-1-a.md": "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [ ] 2026-11-30 Add alerting @bob\n",
+    }
+    write_files(repo, first)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first", date="2026-11-20T12:00:00+00:00")
+    second = {
+        "project/milestones/M-1-beta.md": first["project/milestones/M-1-beta.md"].replace("planned", "in-progress").replace("2026-12-10", "2026-12-17").replace("[ ] 2026-11-25", "[x] 2026-11-25"),
+        "project/risks/R-1-vendor.md": first["project/risks/R-1-vendor.md"].replace("likelihood: 2", "likelihood: 5"),
+        "project/risks/R-2-old.md": first["project/risks/R-2-old.md"].replace("status: open", "status: closed"),
+        "project/risks/R-3-new.md": "---\nid: R-3\ntitle: New\nstatus: open\nlikelihood: 3\nimpact: 3\n---\n",
+        "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: accepted\n---\n",
+        "project/postmortems/PM-1-a.md": "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [x] 2026-11-30 Add alerting @bob\n",
+    }
+    write_files(repo, second)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "second", date="2026-11-26T12:00:00+00:00")
+    return repo
+
+
+EXPECTED_CHANGES = """\
+Changes in project state since 2026-11-26:
+
+Risks
+  R-1  re-scored 6 → 15: Vendor
+  R-2  closed: Old
+  R-3  new: New (score 9, open)
+
+Milestones
+  M-1  due slipped 2026-12-10 → 2026-12-17 (+7 days): Beta
+  M-1  planned → in-progress: Beta
+
+Checkpoints ticked
+  M-1  2026-11-25 Load test
+
+Decisions made
+  ADR-0001  accepted: Use X
+
+Action items closed
+  PM-1  2026-11-30 Add alerting
+"""
+
+
+def test_changes_since_yesterday(evolving):
+    outcome = run_tpm(evolving, "changes", "--today", TODAY)
+    assert (outcome.code, outcome.out) == (0, EXPECTED_CHANGES)
+
+
+def test_changes_since_a_ref_in_markdown(evolving):
+    outcome = run_tpm(evolving, "changes", "--since", "HEAD~1", "--format", "markdown")
+    assert outcome.out.startswith("## Changes in project state since HEAD\\~1 (")  # `~` escaped for Markdown
+    assert "### Checkpoints ticked\n\n- [M-1](project/milestones/M-1-beta.md) 2026-11-25 Load test\n" in outcome.out
+
+
+def test_no_changes_and_bad_since(evolving):
+    assert run_tpm(evolving, "changes", "--since", "HEAD").out == "No changes in project state since HEAD (" + git(evolving, "rev-parse", "HEAD")[:10] + ").\n"
+    bad = run_tpm(evolving, "changes", "--since", "no-such-ref")
+    assert (bad.code, bad.err) == (2, "tpm: error: --since: 'no-such-ref' is neither a date (YYYY-MM-DD) nor a commit, branch or tag\n")
+
+
+def test_changes_before_the_first_commit_lists_everything_as_new(evolving):
+    out = run_tpm(evolving, "changes", "--since", "2026-01-01").out
+    assert "R-1  new: Vendor (score 15, open)" in out and "M-1  new: Beta (due 2026-12-17, in-progress)" in out
