@@ -102,12 +102,15 @@ def _marks(document) -> list:
 
 def _unmarks(rows: list) -> tuple[dict, dict]:
     key_marks, value_marks = {}, {}
+    make = tuple.__new__  # Mark's own __new__ is Python code; this is the C fast path
     for shown, key_line, key_column, value_line, value_column in rows:
+        if not all(type(n) is int for n in (key_line, key_column, value_line, value_column)):
+            raise TypeError("a cached mark is not a number")
         path = (shown,) if isinstance(shown, str) else tuple(shown)
         if key_line:
-            key_marks[path] = Mark(int(key_line), int(key_column))
+            key_marks[path] = make(Mark, (key_line, key_column))
         if value_line:
-            value_marks[path] = Mark(int(value_line), int(value_column))
+            value_marks[path] = make(Mark, (value_line, value_column))
     return key_marks, value_marks
 
 

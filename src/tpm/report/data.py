@@ -47,8 +47,14 @@ def build(run, link_base: str, name: str) -> dict:
     project, result, today = run.project, run.result, run.today
     history = run.history
 
+    folders: dict[str, str] = {}  # a document's folder -> that folder relative to the report
+
     def link(path: str) -> str:
-        return encode_link(posixpath.relpath(path, link_base or "."))
+        folder, _, name = path.rpartition("/")
+        if folder not in folders:
+            folders[folder] = posixpath.relpath(folder or ".", link_base or ".")
+        relative = name if folders[folder] == "." else f"{folders[folder]}/{name}"
+        return encode_link(relative)
 
     milestones = [_milestone(d, history, today, link) for d in _by_id(project.of_type("milestone"))]
     return {
