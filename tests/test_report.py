@@ -86,7 +86,7 @@ def mermaid_tasks(markdown: str) -> list[tuple[str, list[str]]]:
             assert line.count(":") == 1, line
             label, data = line.split(":")
             assert label.strip() and not label.strip().split(" ", 1)[0] in KEYWORDS
-            assert not re.search(r"[#;\"<>\[\]{}%`]", label), label
+            assert not re.search(r"[#;\"'<>\[\]{}%`]", label), label
             tasks.append((label.strip(), [f.strip() for f in data.split(",")]))
     return tasks
 

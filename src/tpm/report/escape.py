@@ -7,7 +7,7 @@ import re
 from urllib.parse import quote
 
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]|~])")
-_MERMAID_UNSAFE = re.compile(r"[^\w .,'()/&+-]+")
+_MERMAID_UNSAFE = re.compile(r"[^\w .,()/&+-]+")
 
 
 def cell(text) -> str:
