@@ -152,7 +152,7 @@ def test_usage_errors_exit_2_with_one_line(repo, monkeypatch, args, env, message
 @pytest.mark.parametrize(
     "config, message",
     [
-        ("roots = 'x'\n", "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, risk_bands, root, rules, select, templates, timezone, types)"),
+        ("roots = 'x'\n", "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, types)"),
         ("[rules.no-such]\n", "tpm: error: .tpm.toml: [rules.no-such]: no rule is named 'no-such' (see `tpm rules`)"),
         ("[rules.duplicate-id]\nseverity = 'fatal'\n", "tpm: error: .tpm.toml: rules.duplicate-id.severity: unknown severity 'fatal' (expected one of error, warning, info) or off"),
         ("[types.task]\nschema = 's.json'\n", "tpm: error: .tpm.toml: [types.task] needs `paths`"),

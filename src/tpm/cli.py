@@ -89,7 +89,7 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
     run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache)
     wanted = _repo_relative(run.root, cwd, paths)
     result, project = run.result, run.project
-    result = engine.only_paths(result, wanted, project)
+    result = engine.only_paths(result, wanted)
     rendered = REPORTERS[output_format](result)
     if output:
         write_atomic(cwd / output, rendered)

@@ -7,6 +7,7 @@ where selection applies. Rules never decide their own name or configured severit
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -34,6 +35,8 @@ class Result:
     diagnostics: tuple  # sorted
     skipped_rules: tuple = ()  # slugs selected but not run (git rules under --no-history)
     history_skipped: bool = False  # --no-history was given
+    paths: tuple = ()  # the documents checked, sorted
+    fingerprints: Mapping = field(default_factory=dict)  # diagnostic -> stable fingerprint
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
@@ -120,7 +123,30 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
             silenced[diagnostic.path] = active_suppressions(project.by_path.get(diagnostic.path), today)
         if diagnostic.rule not in silenced[diagnostic.path]:
             kept.append(diagnostic)
-    return Result(today, len(project.documents), tuple(sorted(kept)), tuple(skipped), history_skipped)
+    kept.sort()
+    return Result(
+        today, len(project.documents), tuple(kept), tuple(skipped), history_skipped,
+        tuple(d.path for d in project.documents), fingerprints(kept, project),
+    )
+
+
+def fingerprints(diagnostics: list, project: Project) -> dict:
+    """A fingerprint per diagnostic that survives edits elsewhere in the file and the
+    passing of days: path, rule and the text of the offending line (not its number, not
+    the message, which counts days), plus which occurrence of that triple it is."""
+    lines_of: dict[str, list] = {}
+    seen: dict[str, int] = {}
+    out = {}
+    for diagnostic in diagnostics:
+        if diagnostic.path not in lines_of:
+            document = project.by_path.get(diagnostic.path)
+            lines_of[diagnostic.path] = document.source.text.split("\n") if document else []
+        lines = lines_of[diagnostic.path]
+        text = lines[diagnostic.line - 1].strip() if 0 < diagnostic.line <= len(lines) else ""
+        key = f"{diagnostic.path}\0{diagnostic.rule}\0{text}"
+        seen[key] = seen.get(key, 0) + 1
+        out[diagnostic] = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return out
 
 
 def active_suppressions(document, today: datetime.date) -> set:
@@ -136,7 +162,7 @@ def active_suppressions(document, today: datetime.date) -> set:
     return {by_code.get(name.upper(), name) for name in lint["ignore"] if isinstance(name, str)}
 
 
-def only_paths(result: Result, paths: list[str], project: Project) -> Result:
+def only_paths(result: Result, paths: list[str]) -> Result:
     """Keep what concerns the given repository-relative files or folders; the rules have
     already seen the whole project."""
     if not paths:
@@ -149,5 +175,5 @@ def only_paths(result: Result, paths: list[str], project: Project) -> Result:
         return path in paths or any(path.startswith(folder) for folder in folders)
 
     kept = tuple(d for d in result.diagnostics if wanted(d.path))
-    files = sum(1 for document in project.documents if wanted(document.path))
-    return replace(result, files=files, diagnostics=kept)
+    documents = tuple(path for path in result.paths if wanted(path))
+    return replace(result, files=len(documents), diagnostics=kept, paths=documents)
