@@ -71,7 +71,7 @@ def project_at(root, commit: str | None, config) -> Project:
         data = contents.get(blobs_by_path[candidate.path])
         if data is None:
             continue
-        document = load_document(root, candidate, config, schemas, source_text=data.decode("utf-8", "replace"))
+        document = load_document(root, candidate, config, schemas, source_bytes=data)
         if document is not None:
             documents.append(document)
     return Project(root, config, documents)

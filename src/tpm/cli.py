@@ -27,6 +27,7 @@ from tpm.report.data import build as build_report, link_base_for
 from tpm.report.markdown import render as render_markdown
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
+from tpm.reporters.github import step_summary as github_step_summary
 from tpm.reporters.text import summary
 from tpm.rules import REGISTRY, all_rules
 from tpm.schema import Schemas
@@ -82,21 +83,35 @@ def cli():
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
 @click.option("--no-history", is_flag=True, help="Do not read git history; skip the rules that need it.")
 @click.option("--no-cache", is_flag=True, help="Read history and documents afresh, ignoring the caches in the git directory.")
+@click.option("--diff-base", metavar="REF", help="Report only on documents changed since the merge base with REF.")
+@click.option("--staged", is_flag=True, help="Check what the index holds (what the next commit records); for hooks.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, config_file):
+def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, diff_base, staged, config_file):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
-    run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache)
-    wanted = _repo_relative(run.root, cwd, paths)
-    result, project = run.result, run.project
-    result = engine.only_paths(result, wanted)
-    rendered = REPORTERS[output_format](result)
+    run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged)
+    result = engine.only_paths(run.result, _repo_relative(run.root, cwd, paths))
+    if diff_base:
+        result = engine.only_documents(result, git.changed_since_merge_base(run.root, diff_base, staged))
+    renderer = REPORTERS[output_format]
+    rendered = renderer(result, strict) if output_format == "junit" else renderer(result)
     if output:
         write_atomic(cwd / output, rendered)
         click.echo(summary(result))
     else:
         click.echo(rendered, nl=False)
+    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], github_step_summary(result))
     return result.exit_code(strict)
+
+
+def _append_step_summary(path: str, text: str) -> None:
+    """GitHub's job summary: appended to, as GitHub asks; a failure costs only the summary."""
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"tpm: could not write the step summary to {path}: {exc.strerror or exc}", err=True)
 
 
 @cli.command()

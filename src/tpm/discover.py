@@ -63,9 +63,9 @@ def matches(pattern: str, path: str) -> bool:
     return glob_regex(pattern).fullmatch(path) is not None
 
 
-def discover(root: Path, config: Config, listed: list[str] | None = None) -> list[Candidate]:
-    """The candidate documents, sorted by path."""
-    names = git.list_files(root) if listed is None else listed
+def discover(root: Path, config: Config, listed: list[str] | None = None, staged: bool = False) -> list[Candidate]:
+    """The candidate documents, sorted by path (from the index alone when `staged`)."""
+    names = git.list_files(root, staged) if listed is None else listed
     root_prefix = f"{config.root}/" if config.root else ""
     candidates = []
     for name in names:

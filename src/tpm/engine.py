@@ -177,3 +177,11 @@ def only_paths(result: Result, paths: list[str]) -> Result:
     kept = tuple(d for d in result.diagnostics if wanted(d.path))
     documents = tuple(path for path in result.paths if wanted(path))
     return replace(result, files=len(documents), diagnostics=kept, paths=documents)
+
+
+def only_documents(result: Result, paths: set) -> Result:
+    """Keep what concerns exactly these documents (for --diff-base); the rules have
+    already seen the whole project."""
+    kept = tuple(d for d in result.diagnostics if d.path in paths)
+    documents = tuple(path for path in result.paths if path in paths)
+    return replace(result, files=len(documents), diagnostics=kept, paths=documents)

@@ -56,11 +56,44 @@ def repository_root(cwd: Path) -> Path:
     return Path(top)
 
 
-def list_files(root: Path) -> list[str]:
-    """Tracked plus untracked-but-not-ignored files, repository-relative with '/'."""
-    output = run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root).stdout
-    names = output.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({name for name in names if name})
+def _names(output: bytes) -> list[str]:
+    return sorted({name for name in output.decode("utf-8", "surrogateescape").split("\0") if name})
+
+
+def list_files(root: Path, staged: bool = False) -> list[str]:
+    """Tracked plus untracked-but-not-ignored files (only what is in the index when
+    `staged`), repository-relative with '/'."""
+    extra = [] if staged else ["--others", "--exclude-standard"]
+    return _names(run(["ls-files", "-z", "--cached", *extra], root).stdout)
+
+
+def staged_contents(root: Path) -> dict[str, bytes]:
+    """The index's version of every file whose work-tree copy differs from it: what a
+    commit would record, where reading the work tree would not give it."""
+    differing = _names(run(["diff", "--name-only", "-z", "--no-renames"], root).stdout)
+    if not differing:
+        return {}
+    listed = run(["ls-files", "-s", "-z", "--", *differing], root).stdout.split(b"\0")
+    blobs = {}
+    for entry in listed:
+        if b"\t" in entry:
+            meta, name = entry.split(b"\t", 1)
+            blobs[name.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
+    contents = read_blobs(root, sorted(set(blobs.values())))
+    return {path: contents[sha] for path, sha in blobs.items() if sha in contents}
+
+
+def changed_since_merge_base(root: Path, ref: str, staged: bool = False) -> set[str]:
+    """Files changed since the merge base of `ref` and HEAD, uncommitted changes and new
+    files included (only staged ones when `staged`)."""
+    found = run(["merge-base", ref, "HEAD"], root, check=False)
+    base = found.stdout.decode().strip()
+    if found.returncode != 0 or not base:
+        raise UsageError(f"--diff-base: no merge base between {ref!r} and HEAD (is {ref!r} a fetched branch or commit?)")
+    changed = set(_names(run(["diff", "--name-only", "-z", *(["--cached"] if staged else []), base], root).stdout))
+    if not staged:
+        changed |= set(_names(run(["ls-files", "-z", "--others", "--exclude-standard"], root).stdout))
+    return changed
 
 
 @dataclass(frozen=True)
@@ -181,8 +214,14 @@ def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def uncommitted_paths(root: Path, pathspecs: list[str]) -> set[str]:
-    """Files that differ from HEAD: staged, unstaged or untracked (not ignored)."""
+def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False) -> set[str]:
+    """Files that differ from HEAD: staged, unstaged or untracked (not ignored); with
+    `staged`, only what the index changes."""
+    if staged:
+        head = run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root, check=False).stdout.decode().strip()
+        if not head:
+            return set(list_files(root, staged=True))
+        return set(_names(run(["diff", "--cached", "--name-only", "-z", "--no-renames", head, "--", *pathspecs], root).stdout))
     output = run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs], root).stdout
     paths, tokens = set(), iter(output.split(b"\0"))
     for token in tokens:

@@ -222,10 +222,10 @@ class HistoryReader:
     hit starts nothing; new commits on top of a cached HEAD are the only ones read.
     """
 
-    def __init__(self, root: Path, state: git.RepositoryState, config, paths, use_cache: bool = True):
+    def __init__(self, root: Path, state: git.RepositoryState, config, paths, use_cache: bool = True, staged: bool = False):
         if state.shallow:
             raise UsageError(SHALLOW_ADVICE)
-        self.root, self.head, self.use_cache = root, state.head, use_cache
+        self.root, self.head, self.use_cache, self.staged = root, state.head, use_cache, staged
         self.specs = pathspecs(config)
         self.key = hashlib.sha1(json.dumps([__version__, self.specs]).encode()).hexdigest()
         self.cache_path = state.git_dir / "tpm-cache" / "history.json"
@@ -263,7 +263,7 @@ class HistoryReader:
             if self.use_cache:
                 _save_cache(self.cache_path, self.key, self.head, self.files)
         wanted = {d.path for d in project.documents}
-        changed = git.uncommitted_paths(self.root, self.specs) & wanted
+        changed = git.uncommitted_paths(self.root, self.specs, self.staged) & wanted
         by_path = project.by_path
         uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
         return History(today, self.files, uncommitted, self.source)

@@ -170,14 +170,16 @@ def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
 
 
 def load_document(
-    root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None, source_text: str | None = None
+    root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None, source_bytes: bytes | None = None
 ) -> Document | None:
     """Read, split, load, type and validate one file. None when it vanished or is no document.
 
     With a document cache, an unchanged file is taken from it instead of parsed again.
-    With `source_text`, that text is checked as if it were the file (for `tpm new`)."""
-    if source_text is not None:
-        source = split_source(source_text.encode("utf-8"))
+    With `source_bytes`, those bytes are checked as if they were the file's (a new
+    document before it is written, a staged or a past version)."""
+    if source_bytes is not None:
+        source = split_source(source_bytes)
+        source.raw = source_bytes
     else:
         source = read_source(str(root / candidate.path))
     if source is None:
@@ -269,13 +271,16 @@ def _with_derived(document: Document, type_config: TypeConfig) -> dict:
     return {**data, **additions} if additions else data
 
 
-def load_project(root: Path, candidates: list, config: Config, cache=None) -> Project:
+def load_project(root: Path, candidates: list, config: Config, cache=None, contents: dict | None = None) -> Project:
+    """Every candidate read and checked; `contents` gives some files' bytes in place of the
+    work tree's (the index's version, for --staged)."""
     schemas = Schemas(config)
     if cache is not None:
         cache.use_fingerprint(config, schemas)
     documents = []
+    contents = contents or {}
     for candidate in candidates:
-        document = load_document(root, candidate, config, schemas, cache)
+        document = load_document(root, candidate, config, schemas, cache, source_bytes=contents.get(candidate.path))
         if document is not None:
             documents.append(document)
     return Project(root, config, documents)

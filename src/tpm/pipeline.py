@@ -46,22 +46,24 @@ def lint(
     no_history: bool = False,
     no_cache: bool = False,
     history_wanted: bool = False,
+    staged: bool = False,
 ) -> Run:
     """Lint the project around `cwd`. History is read when a selected git rule needs it,
     or when the caller wants it anyway (`history_wanted`, the report), never with
-    `no_history`."""
+    `no_history`. With `staged`, the project is what the index holds: the files and
+    contents the next commit would record."""
     root = git.repository_root(cwd)
     config = load_config(root, cwd, config_file)
     when = resolve_today(today, config.timezone)
     rules = engine.selected_rules(config, select, ignore)
-    candidates = discover(root, config)
+    candidates = discover(root, config, staged=staged)
     state = git.repository_state(root)
     wants_history = any(rule.scope == "history" for rule in rules)
     reader = None
     if not no_history and (wants_history or history_wanted):
-        reader = HistoryReader(root, state, config, [c.path for c in candidates], use_cache=not no_cache)
+        reader = HistoryReader(root, state, config, [c.path for c in candidates], not no_cache, staged)
     cache = None if no_cache else DocumentCache(state.git_dir)
-    project = load_project(root, candidates, config, cache)
+    project = load_project(root, candidates, config, cache, git.staged_contents(root) if staged else None)
     run = Run(root, config, when, project, None, (lambda: reader.finish(project, when)) if reader else None)
     run.result = engine.run(
         project, rules, when, history=(lambda: run.history) if wants_history and reader else None,

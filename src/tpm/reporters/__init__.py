@@ -3,11 +3,15 @@ decides nothing: which diagnostics exist and how severe they are is settled befo
 
 from __future__ import annotations
 
-from tpm.reporters import json_format, text
+from tpm.reporters import codequality, github, json_format, junit, sarif, text
 
 REPORTERS = {
     "text": text.render,
     "json": json_format.render,
+    "github": github.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "codequality": codequality.render,
 }
 
 __all__ = ["REPORTERS"]

@@ -1,0 +1,40 @@
+"""JUnit XML: one test case per document checked. A document with error findings fails
+(with --strict, any finding), its diagnostics in the failure's text; warnings and infos of
+a passing document are kept in its system-out."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+
+from tpm.diagnostic import Severity
+
+
+def render(result, strict: bool = False) -> str:
+    by_path: dict[str, list] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    paths = sorted(set(result.paths) | set(by_path))
+    failing = [p for p in paths if _fails(by_path.get(p, []), strict)]
+    suites = ElementTree.Element("testsuites", name="tpm", tests=str(len(paths)), failures=str(len(failing)), errors="0")
+    suite = ElementTree.SubElement(
+        suites, "testsuite", name="tpm check", tests=str(len(paths)), failures=str(len(failing)), errors="0", skipped="0"
+    )
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        case = ElementTree.SubElement(suite, "testcase", classname=folder.replace("/", ".") or "(root)", name=name, file=path)
+        found = by_path.get(path, [])
+        lines = "\n".join(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}" for d in found)
+        if path in failing:
+            worst = min(found, key=lambda d: d.severity.rank)
+            failure = ElementTree.SubElement(
+                case, "failure", type=worst.rule, message=f"{len(found)} finding{'s' if len(found) != 1 else ''}: {worst.message}"
+            )
+            failure.text = lines
+        elif found:
+            ElementTree.SubElement(case, "system-out").text = lines
+    ElementTree.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+
+
+def _fails(found: list, strict: bool) -> bool:
+    return bool(found) and (strict or any(d.severity is Severity.ERROR for d in found))
