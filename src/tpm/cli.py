@@ -1,5 +1,8 @@
 """Command line: parse options, call the core, print, return an exit code.
 
+The report, changes and scaffolding modules are imported inside their commands, so that
+`tpm check`, which runs on every commit, does not pay for them at start-up.
+
 Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with --strict),
 2 tpm could not do its job. A user's mistake is one line on stderr, never a traceback.
 """
@@ -15,23 +18,17 @@ from pathlib import Path
 import click
 
 from tpm import __version__, engine, git
-from tpm.changes import base_commit, compare, project_at
-from tpm.changes import render_markdown as changes_markdown, render_text as changes_text
 from tpm.config import Config, builtin_types, find_config_file, load_config
 from tpm.discover import discover
-from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
 from tpm.pipeline import lint
-from tpm.report.data import build as build_report, link_base_for
-from tpm.report.markdown import render as render_markdown
 from tpm.model import load_project
 from tpm.reporters import REPORTERS
 from tpm.reporters.github import step_summary as github_step_summary
 from tpm.reporters.text import summary
 from tpm.rules import REGISTRY, all_rules
 from tpm.schema import Schemas
-from tpm.scaffold import IdLock, NewRequest, init_project, open_in_editor, plan_new
 from tpm.today import parse_date, resolve_today
 
 
@@ -118,6 +115,8 @@ def _append_step_summary(path: str, text: str) -> None:
 @click.option("--pyproject", is_flag=True, help="Write [tool.tpm] into the existing pyproject.toml instead of .tpm.toml.")
 def init(pyproject):
     """Create the config and the project folders. Safe to run again: it never overwrites."""
+    from tpm.scaffold import init_project
+
     cwd = Path.cwd()
     root = _repository(cwd)
     found = find_config_file(root, root)
@@ -153,6 +152,8 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
     """Create a TYPE document titled TITLE from its template, with the next free id.
 
     Prints the new file's path as the last line. Never overwrites a file."""
+    from tpm.scaffold import IdLock, NewRequest, open_in_editor, plan_new
+
     cwd = Path.cwd()
     root = _repository(cwd)
     config = load_config(root, cwd, config_file)
@@ -193,6 +194,9 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
 def report(output_format, output, check_only, today, no_history, no_cache, config_file):
     """Render the project's status report: Markdown (tables, a Mermaid chart) or JSON."""
+    from tpm.report.data import build as build_report, link_base_for
+    from tpm.report.markdown import render as render_markdown
+
     if check_only and not output:
         raise UsageError("--check compares with a file: give --output FILE")
     cwd = Path.cwd()
@@ -240,6 +244,10 @@ def report_drift(path: Path, shown: str, fresh: str) -> int:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
 def changes(since, output_format, today, config_file):
     """What changed in project state since yesterday (or DATE or REF): a stand-up digest."""
+    from tpm.changes import base_commit, compare, project_at
+    from tpm.changes import render_markdown as changes_markdown, render_text as changes_text
+    from tpm.report.data import link_base_for
+
     cwd = Path.cwd()
     root = _repository(cwd)
     config = load_config(root, cwd, config_file)

@@ -13,10 +13,8 @@ import datetime
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
-
-from markdown_it import MarkdownIt
 
 from tpm import yamlload
 
@@ -210,12 +208,17 @@ def _blank(yaml_text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in yaml_text.split("\n"))
 
 
-_MARKDOWN = MarkdownIt("commonmark").disable("inline")  # block structure is all we read
+@lru_cache(maxsize=None)
+def _markdown():
+    """The parser, made on first use (bodies of cached documents are never parsed)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable("inline")  # block structure is all we read
 
 
 def parse_body(body: str, first_line: int) -> Body:
     """Headings, sections and task items of a Markdown body, with file line numbers."""
-    tokens = _MARKDOWN.parse(body)
+    tokens = _markdown().parse(body)
     lines = body.split("\n")
     headings = []  # (index in tokens, level, title, line)
     for index, token in enumerate(tokens):

@@ -11,14 +11,8 @@ import json
 from functools import cached_property
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-from urllib.request import url2pathname
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from tpm.config import Config
 from tpm.document import Problem
@@ -26,7 +20,14 @@ from tpm.errors import UsageError
 from tpm.resources import data_dir
 from tpm.yamlload import Mark
 
-_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Resource
+
+# jsonschema and referencing are imported where first used: a run whose documents all
+# come from the document cache never validates, and their import is a tenth of start-up.
+
 _JSON_TYPES = {
     "string": "a string",
     "integer": "a whole number",
@@ -49,7 +50,15 @@ class Schemas:
     def __init__(self, config: Config):
         self._config = config
         self._validators: dict[str, Draft202012Validator] = {}
-        self._registry = Registry(retrieve=_retrieve_local_file)
+        self._registry = None
+
+    @property
+    def registry(self):
+        if self._registry is None:
+            from referencing import Registry
+
+            self._registry = Registry(retrieve=_retrieve_local_file)
+        return self._registry
 
     def effective(self, type_name: str) -> dict:
         """The schema a type's documents are validated against."""
@@ -68,6 +77,11 @@ class Schemas:
 
     def _load_user_schema(self, path: Path, type_name: str) -> dict:
         """Read a user's schema, give it a base URI, and register its sibling files."""
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+        from referencing import Resource
+        from referencing.jsonschema import DRAFT202012
+
         schema = _read_json(path, f"schema of type {type_name!r}")
         try:
             Draft202012Validator.check_schema(schema)
@@ -82,19 +96,25 @@ class Schemas:
             if isinstance(contents, dict):
                 for uri in {urljoin(schema["$id"], sibling.name), contents.get("$id")} - {None}:
                     resource = Resource.from_contents(contents, default_specification=DRAFT202012)
-                    self._registry = self._registry.with_resource(uri, resource)
+                    self._registry = self.registry.with_resource(uri, resource)
         return schema
 
     def validator(self, type_name: str) -> Draft202012Validator:
         validator = self._validators.get(type_name)
         if validator is None:
+            from jsonschema import Draft202012Validator
+
             schema = self.effective(type_name)
-            validator = Draft202012Validator(schema, registry=self._registry, format_checker=_FORMAT_CHECKER)
+            validator = Draft202012Validator(
+                schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
             self._validators[type_name] = validator
         return validator
 
     def validate(self, type_name: str, data: dict, key_marks: dict, value_marks: dict) -> list[Problem]:
         """One `schema-violation` per error, at the offending key or value."""
+        from referencing.exceptions import Unresolvable
+
         problems = []
         validator = self.validator(type_name)
         try:
@@ -123,6 +143,12 @@ def _read_json(path: Path, what: str) -> dict:
 
 def _retrieve_local_file(uri: str) -> Resource:
     """Resolve `file:` references only; anything else is unresolvable by design."""
+    from urllib.request import url2pathname
+
+    from referencing import Resource
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import DRAFT202012
+
     parts = urlsplit(uri)
     if parts.scheme != "file":
         raise NoSuchResource(ref=uri)
