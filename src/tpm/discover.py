@@ -67,13 +67,13 @@ def discover(root: Path, config: Config, listed: list[str] | None = None, staged
     """The candidate documents, sorted by path (from the index alone when `staged`)."""
     names = git.list_files(root, staged) if listed is None else listed
     root_prefix = f"{config.root}/" if config.root else ""
+    type_of = _type_matcher(config)
+    excluded = _exclusion_matcher(config.exclude)
     candidates = []
     for name in names:
-        if _excluded(name, config.exclude):
+        if excluded(name):
             continue
-        path_type = next(
-            (t.name for t in config.types.values() if any(matches(p, name) for p in t.paths)), None
-        )
+        path_type = type_of(name)
         if path_type is None and not (name.startswith(root_prefix) and name.endswith(".md")):
             continue
         if _leaves_repository(root, name):
@@ -82,9 +82,38 @@ def discover(root: Path, config: Config, listed: list[str] | None = None, staged
     return candidates
 
 
-def _excluded(name: str, patterns: tuple) -> bool:
-    base = name.rsplit("/", 1)[-1]
-    return any(matches(p, name) if "/" in p else matches(p, base) for p in patterns)
+def _type_matcher(config: Config):
+    """name -> the first type (in config order) whose globs match it: one regex for all."""
+    names, parts = [], []
+    for type_config in config.types.values():
+        for pattern in type_config.paths:
+            parts.append(f"(?P<g{len(names)}>{glob_regex(pattern).pattern})")
+            names.append(type_config.name)
+    if not parts:
+        return lambda name: None
+    combined = re.compile("|".join(parts))
+
+    def type_of(name: str) -> str | None:
+        found = combined.fullmatch(name)
+        return names[int(found.lastgroup[1:])] if found else None
+
+    return type_of
+
+
+def _exclusion_matcher(patterns: tuple):
+    """name -> whether `exclude` names it: patterns with a `/` match the path, others the
+    file name."""
+    on_path = [glob_regex(p).pattern for p in patterns if "/" in p]
+    on_name = [glob_regex(p).pattern for p in patterns if "/" not in p]
+    path_regex = re.compile("|".join(on_path)) if on_path else None
+    name_regex = re.compile("|".join(on_name)) if on_name else None
+
+    def excluded(name: str) -> bool:
+        if path_regex is not None and path_regex.fullmatch(name):
+            return True
+        return name_regex is not None and name_regex.fullmatch(name.rsplit("/", 1)[-1]) is not None
+
+    return excluded
 
 
 def _leaves_repository(root: Path, name: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tpm import __version__
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
-from tpm.yamlload import Mark
+from tpm.model import mark_rows
 
 FORMAT = "tpm-documents/2"
 _NOT_A_DOCUMENT = "-"
@@ -89,37 +89,12 @@ class DocumentCache:
             pass
 
 
-def _marks(document) -> list:
-    """Key and value marks, one flat row per path: [path, key line, key column, value line,
-    value column], a top-level key's path as a bare string; 0 where there is no mark."""
-    rows = []
-    for path in dict.fromkeys([*document.value_marks, *document.key_marks]):
-        key, value = document.key_marks.get(path), document.value_marks.get(path)
-        shown = path[0] if len(path) == 1 and isinstance(path[0], str) else list(path)
-        rows.append([shown, *(key or (0, 0)), *(value or (0, 0))])
-    return rows
-
-
-def _unmarks(rows: list) -> tuple[dict, dict]:
-    key_marks, value_marks = {}, {}
-    make = tuple.__new__  # Mark's own __new__ is Python code; this is the C fast path
-    for shown, key_line, key_column, value_line, value_column in rows:
-        if not all(type(n) is int for n in (key_line, key_column, value_line, value_column)):
-            raise TypeError("a cached mark is not a number")
-        path = (shown,) if isinstance(shown, str) else tuple(shown)
-        if key_line:
-            key_marks[path] = make(Mark, (key_line, key_column))
-        if value_line:
-            value_marks[path] = make(Mark, (value_line, value_column))
-    return key_marks, value_marks
-
-
 def _encode(document) -> dict:
     entry = {
         "type": document.type,
         "data": document.data,
         "has_front_matter": document.has_front_matter,
-        "marks": _marks(document),
+        "marks": mark_rows(document),
         "problems": [[p.slug, p.line, p.column, p.message] for p in document.problems],
         "id": document.id,
         "id_derived": document.id_derived,
@@ -145,17 +120,15 @@ def _text(value):
 def _decode(entry: dict, candidate, source: SourceFile):
     from tpm.model import Document  # model imports this module's users, not this module
 
-    if not isinstance(entry["data"], dict):
+    if not isinstance(entry["data"], dict) or not isinstance(entry["marks"], list):
         raise TypeError("front-matter is not a mapping")
-    key_marks, value_marks = _unmarks(entry["marks"])
     document = Document(
         path=candidate.path,
         type=_text(entry["type"]),
         source=source,
         data=entry["data"],
         has_front_matter=bool(entry["has_front_matter"]),
-        key_marks=key_marks,
-        value_marks=value_marks,
+        mark_rows=entry["marks"],
         problems=[Problem(_text(s), int(line), int(column), _text(m)) for s, line, column, m in entry["problems"]],
         id=_text(entry["id"]),
         id_derived=bool(entry["id_derived"]),

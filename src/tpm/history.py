@@ -34,7 +34,7 @@ from tpm import __version__, git
 from tpm.document import split_source
 from tpm.errors import UsageError
 
-CACHE_FORMAT = "tpm-history/2"
+CACHE_FORMAT = "tpm-history/3"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
 _TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
@@ -102,10 +102,16 @@ def _reviewed(fields: dict) -> str | None:
     return found.group(0) if found else fields.get("reviewed")
 
 
+def _digest(text: str) -> str:
+    """A short stand-in for text that is only ever compared, to keep the cache small."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def _scoring(snap: Snapshot) -> dict:
     values = {name: snap.fields.get(name, "").strip("'\" ") for name in SCORING_FIELDS}
     if snap.mitigation_section:
         values["mitigation"] += "\n" + snap.mitigation_section
+    values["mitigation"] = _digest(values["mitigation"])
     return values
 
 
@@ -128,7 +134,7 @@ class FileHistory:
     scoring_changed: str | None = None
     scoring_seq: int = 0
     scoring_fields: list = field(default_factory=list)  # what changed then
-    line_since: dict = field(default_factory=dict)  # task line -> date it has stood since
+    line_since: dict = field(default_factory=dict)  # digest of a task line -> date it has stood since
 
     def advance(self, date: str, text) -> None:
         """Fold in the next version of the file, dated `date` (YYYY-MM-DD)."""
@@ -155,7 +161,12 @@ class FileHistory:
         if changed and not first:
             self.scoring_changed, self.scoring_seq, self.scoring_fields = date, self.seq, changed
         self.scoring = scoring
-        self.line_since = {line: self.line_since.get(line, date) for line in snap.task_lines}
+        lines = [_digest(line) for line in snap.task_lines]
+        self.line_since = {line: self.line_since.get(line, date) for line in lines}
+
+    def unchanged_since(self, line: str) -> str | None:
+        """The date since which this task line (stripped) has stood as it is, if known."""
+        return self.line_since.get(_digest(line))
 
     def copy(self) -> "FileHistory":
         return FileHistory.from_json(json.loads(json.dumps(asdict(self))))

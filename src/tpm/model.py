@@ -16,6 +16,7 @@ from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
 from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source, split_source
 from tpm.schema import Schemas
+from tpm.yamlload import Mark
 
 _ID_FROM_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*-\d+)|(\d+)(?=[-_. ]|$)")
 
@@ -29,12 +30,33 @@ class Document:
     source: SourceFile
     data: dict = field(default_factory=dict)  # the front-matter; {} when absent or unreadable
     has_front_matter: bool = False
-    key_marks: dict = field(default_factory=dict)
-    value_marks: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # parse and schema problems, by slug
     id: str | None = None  # from the id field, else derived from the file name
     id_derived: bool = False
     id_guess: str | None = None  # derived from the name even when the file could not be read
+    mark_rows: list | None = None  # positions as the document cache keeps them, decoded on use
+
+    @cached_property
+    def key_marks(self) -> dict:
+        """Path into the front-matter -> Mark of its key (set directly when parsed)."""
+        return self._cached_marks[0]
+
+    @cached_property
+    def value_marks(self) -> dict:
+        """Path into the front-matter -> Mark of its value (set directly when parsed)."""
+        return self._cached_marks[1]
+
+    @cached_property
+    def _cached_marks(self) -> tuple:
+        """Positions of a document taken from the cache, decoded only when a finding needs
+        them; rows that do not decode are not trusted: the front-matter is read again."""
+        if self.mark_rows is None:
+            return {}, {}
+        try:
+            return marks_from_rows(self.mark_rows)
+        except (TypeError, ValueError):
+            loaded = load_front_matter(self.source)
+            return loaded.key_marks, loaded.value_marks
 
     @cached_property
     def body(self) -> Body:
@@ -83,6 +105,31 @@ class Document:
 
     def problems_of(self, slug: str) -> list[Problem]:
         return [p for p in self.problems if p.slug == slug]
+
+
+def mark_rows(document: Document) -> list:
+    """Key and value marks, one flat row per path: [path, key line, key column, value line,
+    value column], a top-level key's path as a bare string; 0 where there is no mark."""
+    rows = []
+    for path in dict.fromkeys([*document.value_marks, *document.key_marks]):
+        key, value = document.key_marks.get(path), document.value_marks.get(path)
+        shown = path[0] if len(path) == 1 and isinstance(path[0], str) else list(path)
+        rows.append([shown, *(key or (0, 0)), *(value or (0, 0))])
+    return rows
+
+
+def marks_from_rows(rows: list) -> tuple[dict, dict]:
+    key_marks, value_marks = {}, {}
+    make = tuple.__new__  # Mark's own __new__ is Python code; this is the C fast path
+    for shown, key_line, key_column, value_line, value_column in rows:
+        if not (type(key_line) is type(key_column) is type(value_line) is type(value_column) is int):
+            raise TypeError("a cached mark is not a number")
+        path = (shown,) if isinstance(shown, str) else tuple(shown)
+        if key_line:
+            key_marks[path] = make(Mark, (key_line, key_column))
+        if value_line:
+            value_marks[path] = make(Mark, (value_line, value_column))
+    return key_marks, value_marks
 
 
 def parse_iso_date(value) -> datetime.date | None:

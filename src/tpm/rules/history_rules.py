@@ -43,7 +43,7 @@ def stale_checkpoint(project, history, ctx):
         for item in milestone.body.tasks:
             if item.section != "checkpoints" or item.done or item.date is None or ctx.today <= item.date + grace:
                 continue
-            since = _date(state.line_since.get(lines[item.line - 1].strip())) or ctx.today
+            since = _date(state.unchanged_since(lines[item.line - 1].strip())) or ctx.today
             if since < item.date:
                 late = (ctx.today - item.date).days
                 yield Finding(
