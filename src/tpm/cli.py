@@ -305,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     # cyclic collector would walk all of them again and again while tpm allocates (a third
     # of a warm run). tpm makes almost no cycles, so collect rarely instead of never.
     gc.set_threshold(100_000, 50, 100)
+    _never_fail_to_print()
     try:
         code = cli.main(args=argv, prog_name="tpm", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -332,6 +333,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     return code if isinstance(code, int) else 0
+
+
+def _never_fail_to_print() -> None:
+    """Under a locale that cannot encode a title's characters (LC_ALL=POSIX on an old
+    system, a Latin-1 terminal), print them as escapes instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def _silence_stdout() -> None:
