@@ -139,15 +139,21 @@ def _postmortem(old, new) -> list[Change]:
 _COMPARERS = {"risk": _risk, "milestone": _milestone, "decision": _decision, "postmortem": _postmortem}
 
 
+def _grouped(changes: list[Change]):
+    """(section, its changes) in the digest's order, empty sections left out."""
+    for section in SECTIONS:
+        rows = [c for c in changes if c.section == section]
+        if rows:
+            yield section, rows
+
+
 def render_text(changes: list[Change], since: str) -> str:
     if not changes:
         return f"No changes in project state {since}.\n"
     out = [f"Changes in project state {since}:"]
-    for section in SECTIONS:
-        rows = [c for c in changes if c.section == section]
-        if rows:
-            out.append(f"\n{section}")
-            out.extend(f"  {c.id}  {' '.join(c.text.split())}" for c in rows)
+    for section, rows in _grouped(changes):
+        out.append(f"\n{section}")
+        out.extend(f"  {c.id}  {' '.join(c.text.split())}" for c in rows)
     return "\n".join(out) + "\n"
 
 
@@ -155,11 +161,7 @@ def render_markdown(changes: list[Change], since: str, link_base: str) -> str:
     if not changes:
         return f"No changes in project state {cell(since)}.\n"
     out = [f"## Changes in project state {cell(since)}"]
-    for section in SECTIONS:
-        rows = [c for c in changes if c.section == section]
-        if rows:
-            out += ["", f"### {section}", ""]
-            out += [
-                f"- [{cell(c.id)}]({link(posixpath.relpath(c.path, link_base or '.'))}) {cell(c.text)}" for c in rows
-            ]
+    for section, rows in _grouped(changes):
+        out += ["", f"### {section}", ""]
+        out += [f"- [{cell(c.id)}]({link(posixpath.relpath(c.path, link_base or '.'))}) {cell(c.text)}" for c in rows]
     return "\n".join(out) + "\n"
