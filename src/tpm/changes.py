@@ -39,7 +39,7 @@ class Change:
 def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | None, str]:
     """The commit to compare with, and how to name the starting point."""
     if since is None or _DATE.match(since.strip()):
-        day = parse_date(since, "--since") if since else today - datetime.timedelta(days=1)
+        day = parse_date(since, "--since") if since else (today - datetime.timedelta(days=1) if today > datetime.date.min else today)
         found = git.run(["rev-list", "-1", "--first-parent", f"--before={day.isoformat()} 00:00", "HEAD"], root, check=False)
         sha = found.stdout.decode().strip() or None
         return sha, f"since {day.isoformat()}"

@@ -313,8 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("tpm: aborted", err=True)
         return 2
+    except click.UsageError as exc:  # a bad option or argument: one line, like our own errors
+        command = exc.ctx.command_path if exc.ctx else "tpm"
+        click.echo(f"tpm: error: {exc.format_message()} (see `{command} --help`)", err=True)
+        return 2
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"tpm: error: {exc.format_message()}", err=True)
         return 2
     except UsageError as exc:
         click.echo(f"tpm: error: {exc}", err=True)

@@ -22,6 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from tpm.diagnostic import Severity
 from tpm.errors import UsageError
+from tpm.globs import check_glob
 
 BUILTIN_TYPES = ("milestone", "risk", "decision", "postmortem")
 _BUILTIN_FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
@@ -183,6 +184,10 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
         _no_unknown(raw, _TYPE_KEYS, f"types.{name}.", fail)
         where = f"types.{name}"
         paths = tuple(_join(prefix, p) for p in _strings(raw, "paths", (), fail, where))
+        for pattern in paths:
+            problem = check_glob(pattern)
+            if problem:
+                fail(f"`{where}.paths`: {pattern!r} is not a valid glob ({problem})")
         schema = _string(raw, "schema", None, fail, where)
         template = _string(raw, "template", None, fail, where)
         base_type = types.get(name)
@@ -228,6 +233,9 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
                 options[key] = value
         rules[slug] = RuleConfig(severity, enabled, options)
 
+    for pattern in _strings(table, "exclude", (), fail):
+        if check_glob(pattern):
+            fail(f"`exclude`: {pattern!r} is not a valid glob ({check_glob(pattern)})")
     bands = _table(table, "risk_bands", fail)
     _no_unknown(bands, {"high", "medium"}, "risk_bands.", fail)
     high, medium = bands.get("high", 15), bands.get("medium", 8)

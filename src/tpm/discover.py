@@ -11,56 +11,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from tpm import git
 from tpm.config import Config
+from tpm.globs import glob_regex
 
 
 @dataclass(frozen=True)
 class Candidate:
     path: str  # repository-relative, '/'-separated
     path_type: str | None  # the type whose globs match, if any
-
-
-@lru_cache(maxsize=None)
-def glob_regex(pattern: str) -> re.Pattern:
-    """Compile a path glob: `*` and `?` stay within a folder, `**/` spans folders."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out))
-
-
-def matches(pattern: str, path: str) -> bool:
-    return glob_regex(pattern).fullmatch(path) is not None
 
 
 def discover(root: Path, config: Config, listed: list[str] | None = None, staged: bool = False) -> list[Candidate]:
@@ -117,9 +78,9 @@ def _exclusion_matcher(patterns: tuple):
 
 
 def _leaves_repository(root: Path, name: str) -> bool:
-    path = root / name
-    if not path.is_symlink():
+    path = git.fs_path(root, name)
+    if not os.path.islink(path):
         return False
     target = os.path.realpath(path)
-    top = os.path.realpath(root)
+    top = os.path.realpath(str(root).encode("utf-8", "surrogateescape"))
     return os.path.commonpath([target, top]) != top

@@ -87,7 +87,7 @@ class SourceFile:
         return parse_body(self.body, self.body_line)
 
 
-def read_source(abs_path: str) -> SourceFile | None:
+def read_source(abs_path: str | bytes) -> SourceFile | None:
     """Read and split a file. Returns None when the file vanished since it was listed."""
     try:
         size = os.stat(abs_path).st_size
@@ -95,7 +95,11 @@ def read_source(abs_path: str) -> SourceFile | None:
             return _unreadable(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
         with open(abs_path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    except FileNotFoundError:
+        if os.path.islink(abs_path):
+            return _unreadable("a symbolic link to a file that does not exist")
+        return None
+    except (NotADirectoryError, IsADirectoryError):
         return None
     except OSError as exc:
         return _unreadable(f"cannot read file: {exc.strerror or exc}")

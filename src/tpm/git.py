@@ -71,9 +71,12 @@ def staged_contents(root: Path) -> dict[str, bytes]:
     """The index's version of every file whose work-tree copy differs from it: what a
     commit would record, where reading the work tree would not give it."""
     differing = _names(run(["diff", "--name-only", "-z", "--no-renames"], root).stdout)
-    if not differing:
-        return {}
-    listed = run(["ls-files", "-s", "-z", "--", *differing], root).stdout.split(b"\0")
+    return index_contents(root, differing) if differing else {}
+
+
+def index_contents(root: Path, names: list[str]) -> dict[str, bytes]:
+    """What the index holds for `names` (one `ls-files` and one `cat-file --batch`)."""
+    listed = run(["ls-files", "-s", "-z", "--", *names], root).stdout.split(b"\0")
     blobs = {}
     for entry in listed:
         if b"\t" in entry:
@@ -241,3 +244,17 @@ def names_on_branches(root: Path, folder: str) -> set[str]:
         listed = run(["ls-tree", "-r", "--name-only", "-z", tip.decode(), "--", folder], root, check=False).stdout
         names.update(name.decode("utf-8", "surrogateescape") for name in listed.split(b"\0") if name)
     return names
+
+
+def fs_path(root: Path, name: str) -> bytes:
+    """The file-system path of a name git listed, as bytes: git's names are bytes, decoded
+    as UTF-8 for display; encoding them back the same way finds the file under any locale."""
+    return str(root).encode("utf-8", "surrogateescape") + b"/" + name.encode("utf-8", "surrogateescape")
+
+
+def skip_worktree_contents(root: Path, names: list[str]) -> dict[str, bytes]:
+    """The index's content of those `names` that a sparse checkout leaves out of the work
+    tree: they are still part of the project."""
+    listed = run(["ls-files", "-t", "-z", "--", *names], root).stdout.split(b"\0")
+    skipped = [entry[2:].decode("utf-8", "surrogateescape") for entry in listed if entry.startswith(b"S ")]
+    return index_contents(root, skipped) if skipped else {}

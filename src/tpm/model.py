@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from tpm import git
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
 from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source, split_source
@@ -228,7 +229,7 @@ def load_document(
         source = split_source(source_bytes)
         source.raw = source_bytes
     else:
-        source = read_source(str(root / candidate.path))
+        source = read_source(git.fs_path(root, candidate.path))
     if source is None:
         return None
     if cache is not None:
@@ -324,10 +325,20 @@ def load_project(root: Path, candidates: list, config: Config, cache=None, conte
     schemas = Schemas(config)
     if cache is not None:
         cache.use_fingerprint(config, schemas)
-    documents = []
+    documents, missing = [], []
     contents = contents or {}
     for candidate in candidates:
         document = load_document(root, candidate, config, schemas, cache, source_bytes=contents.get(candidate.path))
         if document is not None:
             documents.append(document)
+        elif candidate.path not in contents:
+            missing.append(candidate)
+    if missing:  # gone from the work tree: deleted since listed, or left out by a sparse checkout
+        sparse = git.skip_worktree_contents(root, [c.path for c in missing])
+        for candidate in missing:
+            if candidate.path in sparse:
+                document = load_document(root, candidate, config, schemas, None, source_bytes=sparse[candidate.path])
+                if document is not None:
+                    documents.append(document)
+        documents.sort(key=lambda d: d.path)
     return Project(root, config, documents)

@@ -22,7 +22,8 @@ import yaml
 
 from tpm import git
 from tpm.config import BUILTIN_TYPES, Config
-from tpm.discover import Candidate, glob_regex
+from tpm.discover import Candidate
+from tpm.globs import glob_regex
 from tpm.document import split_source
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
@@ -209,7 +210,7 @@ def render(root: Path, project: Project, request: NewRequest, today: datetime.da
 
 
 def _default_due(today: datetime.date) -> datetime.date:
-    return today + datetime.timedelta(days=28)
+    return today + datetime.timedelta(days=min(28, (datetime.date.max - today).days))
 
 
 def _fields(config: Config, request: NewRequest, today: datetime.date, document_id: str) -> dict:

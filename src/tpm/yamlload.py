@@ -178,11 +178,22 @@ def load(text: str, first_line: int) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         result.data = None
         where = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip()):
-            where = exc.context_mark  # at the end of the block: where the unclosed thing opens helps more
+        if exc.context_mark is not None and exc.problem_mark is not None and (
+            exc.problem_mark.index >= len(text.rstrip()) or exc.context == "while scanning a simple key"
+        ):
+            # Where the unclosed thing opens, or the key that lacks its `:`, helps more
+            # than the end of the block or the line after it, where the parser noticed.
+            where = exc.context_mark
         mark = mark_of(where) if where is not None else Mark(first_line, 1)
         result.problems.append(YamlProblem("parse-error", mark, _yaml_message(exc, text, where)))
-    except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses; it has a position, no mark
+        result.data = None
+        position = min(max(exc.position, 0), len(text))
+        line_start = text.rfind("\n", 0, position) + 1
+        mark = Mark(text.count("\n", 0, position) + first_line, position - line_start + 1)
+        shown = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        result.problems.append(YamlProblem("parse-error", mark, f"invalid YAML: the character {shown} is not allowed ({exc.reason})"))
+    except yaml.YAMLError as exc:  # anything else the parser may raise carries no position
         result.data = None
         result.problems.append(YamlProblem("parse-error", Mark(first_line, 1), f"invalid YAML: {exc}"))
     return result

@@ -24,7 +24,7 @@ def _shown(milestone: dict, today: datetime.date) -> bool:
         return False
     if milestone["status"] in ("done", "cancelled"):
         finished = milestone["completed"] or milestone["due"]
-        return datetime.date.fromisoformat(finished) >= today - datetime.timedelta(days=RECENT_DAYS)
+        return (today - datetime.date.fromisoformat(finished)).days <= RECENT_DAYS
     return True
 
 

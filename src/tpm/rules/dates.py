@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from tpm.diagnostic import Finding
 from tpm.rules.registry import rule
 
@@ -58,7 +56,7 @@ def stale_decision(document, ctx):
         return
     proposed = document.date("date")
     limit = ctx.options["decide_within_days"]
-    if proposed is not None and ctx.today > proposed + datetime.timedelta(days=limit):
+    if proposed is not None and (ctx.today - proposed).days > limit:
         line, column = document.value_position("status")
         age = (ctx.today - proposed).days
         yield Finding(document.path, line, column, f"still proposed {_days(age)} after {proposed} (limit {limit})")
@@ -78,7 +76,7 @@ def missing_postmortem(project, ctx):
         completed = milestone.date("completed")
         if milestone.status != "done" or completed is None or milestone.id in reviewed:
             continue
-        if ctx.today > completed + datetime.timedelta(days=limit):
+        if (ctx.today - completed).days > limit:
             line, column = milestone.value_position("status")
             age = (ctx.today - completed).days
             yield Finding(

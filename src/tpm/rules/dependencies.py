@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import deque
 
 from tpm.diagnostic import Finding
@@ -111,7 +110,7 @@ def dependency_order(project, ctx):
     to demand slack between dependent milestones). Reported at the `depends_on` item.
     Done and cancelled milestones are not judged, nor dependencies that were cancelled.
     """
-    buffer = datetime.timedelta(days=ctx.options["buffer_days"])
+    buffer = ctx.options["buffer_days"]
     for milestone_id, edges in _graph(project).items():
         milestone = project.get(milestone_id)
         due = milestone.date("due")
@@ -122,7 +121,7 @@ def dependency_order(project, ctx):
             dependency_due = dependency.date("due")
             if dependency_due is None or dependency.status == "cancelled":
                 continue
-            if due < dependency_due + buffer:
+            if (due - dependency_due).days < buffer:  # differences of dates never overflow
                 slack = f" plus {ctx.options['buffer_days']} buffer days" if ctx.options["buffer_days"] else ""
                 yield Finding(
                     milestone.path,

@@ -34,14 +34,14 @@ def stale_checkpoint(project, history, ctx):
     An edit to the line on or after its date counts as an update; an uncommitted edit
     counts as made today. Reported at the checkpoint's own line.
     """
-    grace = datetime.timedelta(days=ctx.options["grace_days"])
+    grace = ctx.options["grace_days"]
     for milestone in project.of_type("milestone"):
         if milestone.status in ("done", "cancelled"):
             continue
         state = history.for_path(milestone.path)
         lines = milestone.source.text.split("\n")
         for item in milestone.body.tasks:
-            if item.section != "checkpoints" or item.done or item.date is None or ctx.today <= item.date + grace:
+            if item.section != "checkpoints" or item.done or item.date is None or (ctx.today - item.date).days <= grace:
                 continue
             since = _date(state.unchanged_since(lines[item.line - 1].strip())) or ctx.today
             if since < item.date:
