@@ -230,18 +230,23 @@ def parse_body(body: str, first_line: int) -> Body:
             title = tokens[index + 1].content.strip()
             headings.append((index, int(token.tag[1]), title, first_line + token.map[0]))
 
-    sections = []
-    for position, (index, level, title, line) in enumerate(headings):
-        end = len(tokens)
-        for later_index, later_level, _, _ in headings[position + 1 :]:
-            if later_level <= level:
-                end = later_index
-                break
-        has_content = any(
-            tok.type not in ("heading_open", "heading_close", "inline") and tok.nesting >= 0 and tok.map
-            for tok in tokens[index + 3 : end]
-        )
-        sections.append(Section(title, level, line, has_content))
+    # A section ends at the next heading of the same or a higher level; one pass with a
+    # stack finds every end, and a running count of content tokens says whether anything
+    # but headings lies between (linear in the body, however many headings it has).
+    ends = [len(tokens)] * len(headings)
+    open_sections: list[int] = []
+    for position, (index, level, _, _) in enumerate(headings):
+        while open_sections and headings[open_sections[-1]][1] >= level:
+            ends[open_sections.pop()] = index
+        open_sections.append(position)
+    content_before = [0]
+    for tok in tokens:
+        is_content = tok.type not in ("heading_open", "heading_close", "inline") and tok.nesting >= 0 and tok.map
+        content_before.append(content_before[-1] + bool(is_content))
+    sections = [
+        Section(title, level, line, content_before[ends[position]] > content_before[min(index + 3, len(tokens))])
+        for position, (index, level, title, line) in enumerate(headings)
+    ]
 
     title = next((h[2] for h in headings if h[1] == 1), None)
     tasks = []

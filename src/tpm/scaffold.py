@@ -334,7 +334,10 @@ class IdLock:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: O_EXCL in write_atomic still guards files
             return self
-        self.handle = open(self.path, "a+")
+        try:
+            self.handle = open(self.path, "a+")
+        except OSError as exc:
+            raise UsageError(f"cannot write {self.path} (the lock of tpm new): {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
