@@ -118,7 +118,8 @@ def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
         if dotfile.is_file():
             return dotfile, False
         pyproject = current / "pyproject.toml"
-        if pyproject.is_file() and "tpm" in _read_toml(pyproject).get("tool", {}):
+        tool = _read_toml(pyproject).get("tool", {}) if pyproject.is_file() else {}
+        if isinstance(tool, dict) and "tpm" in tool:
             return pyproject, True
         if current == top or current.parent == current:
             return None
@@ -141,8 +142,9 @@ def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Conf
     path, is_pyproject = found
     table = _read_toml(path)
     if is_pyproject:
-        table = table.get("tool", {}).get("tpm")
-        if table is None:
+        tool = table.get("tool", {})
+        table = tool.get("tpm") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
             raise UsageError(f"{_shown(path, cwd)}: no [tool.tpm] table")
     return parse_config(table, path.parent, repo_root, _shown(path, cwd))
 
@@ -264,7 +266,7 @@ def _repo_prefix(base: Path, repo_root: Path) -> str:
         relative = base.resolve().relative_to(repo_root.resolve())
     except ValueError:  # a --config outside the repository: paths are from the root
         return ""
-    return relative.as_posix().strip(".")
+    return "" if relative == Path(".") else relative.as_posix()
 
 
 def _join(prefix: str, path: str) -> str:

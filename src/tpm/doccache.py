@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from tpm import __version__
+from tpm.errors import UsageError
+from tpm.fsutil import write_atomic
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
 from tpm.model import mark_rows
 
@@ -35,8 +36,9 @@ class DocumentCache:
 
     def use_fingerprint(self, config, schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
+        effective = [schemas.effective(t) for t in sorted(config.types)]  # also reads every user schema file
         fingerprint = json.dumps(
-            [__version__, repr(sorted(config.types.items())), [schemas.effective(t) for t in sorted(config.types)]],
+            [__version__, repr(sorted(config.types.items())), effective, sorted(schemas.sources.items())],
             sort_keys=True,
             default=str,
         )
@@ -81,11 +83,8 @@ class DocumentCache:
         entries = {digest: _NOT_A_DOCUMENT if doc is None else _encode(doc) for digest, doc in sorted(self._used.items())}
         payload = json.dumps({"format": FORMAT, "key": self._key, "entries": entries}, separators=(",", ":"))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_text(payload, encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
+            write_atomic(self.path, payload)
+        except UsageError:
             pass
 
 

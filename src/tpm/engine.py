@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -110,7 +111,7 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
                     line=finding.line,
                     column=finding.column,
                     rule=rule.slug,
-                    message=finding.message,
+                    message=printable(finding.message),
                     code=rule.code,
                     severity=severity,
                     end_line=finding.end_line or finding.line,
@@ -147,6 +148,15 @@ def fingerprints(diagnostics: list, project: Project) -> dict:
         seen[key] = seen.get(key, 0) + 1
         out[diagnostic] = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return out
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(message: str) -> str:
+    """Control characters from user values as `\\xNN`: they would break XML reports and
+    drive a terminal (an ANSI escape in a title)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
 def active_suppressions(document, today: datetime.date) -> set:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import re
 import threading
 from dataclasses import asdict, dataclass, field
@@ -33,6 +32,7 @@ from pathlib import Path
 from tpm import __version__, git
 from tpm.document import split_source
 from tpm.errors import UsageError
+from tpm.fsutil import write_atomic
 
 CACHE_FORMAT = "tpm-history/3"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
@@ -182,7 +182,7 @@ class FileHistory:
             if value is not None and default is None and not isinstance(value, str):
                 raise TypeError(f"cached {name} is not text")
         texts = [*state.line_since, *state.line_since.values(), *state.scoring.values(), *state.scoring_fields]
-        texts += [item for move in state.due_moves for item in (move if isinstance(move, list) else [None])]
+        texts += [item for move in state.due_moves for item in (move if isinstance(move, list) and len(move) == 3 else [None])]
         if not all(isinstance(text, str) for text in texts):
             raise TypeError("cached history holds values that are not text")
         return state
@@ -362,9 +362,6 @@ def _save_cache(path: Path, key: str, head: str, files: dict) -> None:
     """Write the cache atomically; a read-only git directory just means no cache."""
     payload = {"format": CACHE_FORMAT, "key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
+        write_atomic(path, json.dumps(payload, separators=(",", ":")))
+    except UsageError:
         pass

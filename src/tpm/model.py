@@ -133,8 +133,12 @@ def marks_from_rows(rows: list) -> tuple[dict, dict]:
     return key_marks, value_marks
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_iso_date(value) -> datetime.date | None:
-    if not isinstance(value, str) or len(value) != 10:
+    """YYYY-MM-DD only: Python also reads ISO week dates (2026-W01-1), YAML users do not."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         return None
     try:
         return datetime.date.fromisoformat(value)

@@ -77,8 +77,7 @@ def init_project(root: Path, config: Config, config_exists: bool, pyproject: boo
         folder = root / config.root / FOLDERS[name] if config.root else root / FOLDERS[name]
         keep = folder / ".gitkeep"
         if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(keep, "", overwrite=False)
+            write_atomic(keep, "", overwrite=False)  # creates the folder, or names what is in the way
             done.append(f"created {keep.parent.relative_to(root).as_posix()}/")
     return done
 
@@ -240,12 +239,12 @@ def _fields(config: Config, request: NewRequest, today: datetime.date, document_
     return fields
 
 
-def taken_ids(root: Path, project: Project, folder: str) -> set[str]:
+def taken_ids(root: Path, project: Project, type_name: str, folder: str) -> set[str]:
     """Ids in use here, and ids of files in the type's folder on any local or
     remote-tracking branch: two people on two branches must not both create R-7."""
     taken = {d.id for d in project.documents if d.id} | {d.id_guess for d in project.documents if d.id_guess}
     for name in git.names_on_branches(root, folder or "."):
-        found = derive_id(name, None)
+        found = derive_id(name, project.config.types[type_name])
         if found:
             taken.add(found)
         base = name.rsplit("/", 1)[-1]
@@ -270,7 +269,7 @@ def plan_new(root: Path, project: Project, request: NewRequest, today: datetime.
     type_config = config.types[request.type_name]
     folder = type_folder(config, request.type_name)
     prefix = type_config.id_prefix or request.type_name.upper()
-    taken = taken_ids(root, project, folder)
+    taken = taken_ids(root, project, request.type_name, folder)
     if request.id is not None:
         if not _ID_PATTERN.fullmatch(request.id):
             raise UsageError(f"--id {request.id!r} is not an id (letters, digits, '.', '_' and '-')")
@@ -296,7 +295,7 @@ def _inside(root: Path, folder: str, name: str) -> Path:
     """The new file's path, refused unless it resolves inside the type's folder."""
     base = (root / folder).resolve()
     target = (base / name).resolve()
-    if target.parent != base or not str(base).startswith(str(root.resolve())):
+    if target.parent != base or not base.is_relative_to(root.resolve()):
         raise UsageError(f"refusing to write outside {folder or 'the repository root'}: {name}")
     return target
 

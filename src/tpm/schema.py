@@ -51,6 +51,7 @@ class Schemas:
         self._config = config
         self._validators: dict[str, Draft202012Validator] = {}
         self._registry = None
+        self.sources: dict[str, str] = {}  # every user schema file read -> its text, for cache keys
 
     @property
     def registry(self):
@@ -90,9 +91,11 @@ class Schemas:
         schema = {"$id": path.resolve().as_uri(), **schema}
         for sibling in sorted(path.parent.glob("*.json")):
             try:
-                contents = json.loads(sibling.read_text(encoding="utf-8"))
+                text = sibling.read_text(encoding="utf-8")
+                contents = json.loads(text)
             except (OSError, ValueError):
                 continue  # only a $ref to it can fail, and that is reported then
+            self.sources[str(sibling)] = text
             if isinstance(contents, dict):
                 for uri in {urljoin(schema["$id"], sibling.name), contents.get("$id")} - {None}:
                     resource = Resource.from_contents(contents, default_specification=DRAFT202012)
@@ -217,8 +220,10 @@ def _type_of(value) -> str:
     return "empty value"
 
 
-def _expectation(schema: dict) -> str | None:
+def _expectation(schema) -> str | None:
     """A phrase for what a (sub)schema accepts, when it is simple enough to say."""
+    if not isinstance(schema, dict):
+        return None  # a boolean schema
     if "enum" in schema:
         return "one of " + ", ".join(str(v) for v in schema["enum"])
     if "const" in schema:
@@ -283,8 +288,13 @@ def _condition(error: ValidationError, root_schema: dict) -> str:
     if "then" not in schema_path:
         return ""
     node = root_schema
-    for part in schema_path[: schema_path.index("then")]:
-        node = node[part]
+    try:  # jsonschema leaves `$ref` hops out of the path: give up the hint rather than guess
+        for part in schema_path[: schema_path.index("then")]:
+            node = node[part]
+        if not isinstance(node, dict) or not isinstance(node.get("if", {}), dict):
+            return ""
+    except (KeyError, IndexError, TypeError):
+        return ""
     consts = [
         f"`{key}` is {sub['const']}"
         for key, sub in node.get("if", {}).get("properties", {}).items()

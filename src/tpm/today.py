@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 
 from tpm.errors import UsageError
 
@@ -14,7 +15,7 @@ def parse_date(value: str, origin: str) -> datetime.date:
     """An ISO `YYYY-MM-DD` date, or a one-line usage error naming where it came from."""
     text = value.strip()
     try:
-        if len(text) != 10:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # not ISO week dates like 2026-W01-1
             raise ValueError
         return datetime.date.fromisoformat(text)
     except ValueError:

@@ -141,7 +141,7 @@ def _tagged_scalar(tag: str, text: str, mark: Mark):
 
 
 def _check_number_length(text: str, mark: Mark) -> None:
-    if len(text) > MAX_NUMBER_CHARS and (_INT10.fullmatch(text) or _FLOAT.fullmatch(text)):
+    if len(text) > MAX_NUMBER_CHARS and any(r.fullmatch(text) for r in (_INT10, _INT8, _INT16, _FLOAT)):
         raise _LimitExceeded(
             mark,
             f"a number of {len(text)} characters is over the limit of {MAX_NUMBER_CHARS}; "

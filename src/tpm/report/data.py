@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
+from pathlib import Path
 
 from tpm.diagnostic import Severity
 from tpm.model import natural_key
@@ -207,6 +208,7 @@ def link_base_for(root, cwd, output: str | None) -> str:
     """The repository-relative folder the report's links start from."""
     folder = (cwd / output).resolve().parent if output else cwd.resolve()
     try:
-        return folder.relative_to(root.resolve()).as_posix().strip(".")
+        relative = folder.relative_to(root.resolve())
+        return "" if relative == Path(".") else relative.as_posix()
     except ValueError:
         return os.path.relpath(folder, root.resolve()).replace(os.sep, "/")

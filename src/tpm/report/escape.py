@@ -29,4 +29,4 @@ def mermaid_label(text, limit: int = 60) -> str:
 
 def link(path: str) -> str:
     """A relative link target: spaces, parentheses and the like percent-encoded."""
-    return quote(path, safe="/-_.~")
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/-_.~")

@@ -9,10 +9,10 @@ the passing of days (see engine.fingerprints).
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
 from tpm import __version__
 from tpm.diagnostic import Severity
+from tpm.report.escape import link
 from tpm.rules import all_rules
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -47,7 +47,7 @@ def render(result) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": link(d.path), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1), "endLine": max(d.end_line, d.line, 1)},
                     }
                 }
@@ -62,7 +62,3 @@ def render(result) -> str:
         "runs": [{"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def _uri(path: str) -> str:
-    return quote(path, safe="/-_.~")

@@ -112,11 +112,11 @@ def dependency_order(project, ctx):
     """
     buffer = ctx.options["buffer_days"]
     for milestone_id, edges in _graph(project).items():
-        milestone = project.get(milestone_id)
-        due = milestone.date("due")
-        if due is None or milestone.status in ("done", "cancelled"):
-            continue
         for dependency_id, reference in edges:
+            milestone = reference.source  # the file that names the dependency (ids may repeat)
+            due = milestone.date("due")
+            if due is None or milestone.status in ("done", "cancelled"):
+                continue
             dependency = project.get(dependency_id)
             dependency_due = dependency.date("due")
             if dependency_due is None or dependency.status == "cancelled":

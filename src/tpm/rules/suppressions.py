@@ -21,7 +21,8 @@ def expired_suppression(document, ctx):
         return
     until = parse_iso_date(lint.get("until"))
     if until is not None and until < ctx.today:
-        ignored = ", ".join(str(s) for s in lint.get("ignore") or []) or "nothing"
+        names = lint.get("ignore") if isinstance(lint.get("ignore"), list) else []
+        ignored = ", ".join(str(s) for s in names) or "nothing"
         line, column = document.value_position("lint", "until")
         yield Finding(document.path, line, column, f"suppression of {ignored} expired on {until}")
 
