@@ -57,10 +57,11 @@ def missing_section(document, ctx):
     Required sections are set per type (`required_sections` in `[types.NAME]`); by
     default a risk needs `Mitigation` (or a `mitigation` field instead) and a post-mortem
     needs `Lessons learned` and `Action items`. Headings match at any level, ignoring
-    case. An absent section is reported at line 1, an empty one at its heading.
+    case. An absent section is reported at line 1, an empty one at its heading. A
+    document whose front-matter could not be read is left to its `parse-error`.
     """
-    if document.type is None or not document.has_front_matter:
-        return
+    if document.type is None or not document.has_front_matter or document.problems_of("parse-error"):
+        return  # an unreadable front-matter may hold the `mitigation` that stands for a section
     for title in ctx.config.types[document.type].required_sections:
         if title.lower() == "mitigation" and document.type == "risk" and document.text("mitigation"):
             continue
