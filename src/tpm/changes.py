@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from tpm import git
 from tpm.discover import discover
 from tpm.errors import UsageError
-from tpm.model import Project, load_document, natural_key
+from tpm.model import Project, load_project, natural_key
 from tpm.report.escape import cell, link
 from tpm.rules.content import risk_score
-from tpm.schema import Schemas
 from tpm.today import parse_date
 
 SECTIONS = ("Risks", "Milestones", "Checkpoints ticked", "Decisions made", "Action items closed")
@@ -40,12 +39,9 @@ def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | No
     """The commit to compare with, and how to name the starting point."""
     if since is None or _DATE.match(since.strip()):
         day = parse_date(since, "--since") if since else (today - datetime.timedelta(days=1) if today > datetime.date.min else today)
-        found = git.run(["rev-list", "-1", "--first-parent", f"--before={day.isoformat()} 00:00", "HEAD"], root, check=False)
-        sha = found.stdout.decode().strip() or None
-        return sha, f"since {day.isoformat()}"
-    found = git.run(["rev-parse", "-q", "--verify", f"{since}^{{commit}}"], root, check=False)
-    sha = found.stdout.decode().strip()
-    if found.returncode != 0 or not sha:
+        return git.commit_before(root, day), f"since {day.isoformat()}"
+    sha = git.resolve_commit(root, since)
+    if sha is None:
         raise UsageError(f"--since: {since!r} is neither a date (YYYY-MM-DD) nor a commit, branch or tag")
     return sha, f"since {since} ({sha[:10]})"
 
@@ -54,27 +50,11 @@ def project_at(root, commit: str | None, config) -> Project:
     """The project as it was at `commit` (empty when there was none)."""
     if commit is None:
         return Project(root, config, [])
-    listed = git.run(["ls-tree", "-r", "-z", commit], root).stdout.split(b"\0")
-    blobs_by_path = {}
-    for entry in listed:
-        if b"\t" not in entry:
-            continue
-        meta, name = entry.split(b"\t", 1)
-        fields = meta.split()
-        if len(fields) == 3 and fields[1] == b"blob":
-            blobs_by_path[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
+    blobs_by_path = git.tree_blobs(root, commit)
     candidates = discover(root, config, listed=sorted(blobs_by_path))
-    contents = git.read_blobs(root, sorted({blobs_by_path[c.path] for c in candidates}))
-    schemas = Schemas(config)
-    documents = []
-    for candidate in candidates:
-        data = contents.get(blobs_by_path[candidate.path])
-        if data is None:
-            continue
-        document = load_document(root, candidate, config, schemas, source_bytes=data)
-        if document is not None:
-            documents.append(document)
-    return Project(root, config, documents)
+    blobs = git.read_blobs(root, sorted({blobs_by_path[c.path] for c in candidates}))
+    contents = {c.path: blobs[blobs_by_path[c.path]] for c in candidates if blobs_by_path[c.path] in blobs}
+    return load_project(root, [c for c in candidates if c.path in contents], config, contents=contents)
 
 
 def compare(before: Project, after: Project) -> list[Change]:

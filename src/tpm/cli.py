@@ -181,7 +181,9 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
         return 0
     click.echo(shown)
     if edit:
-        open_in_editor(planned.path)
+        code = open_in_editor(planned.path)
+        if code:
+            click.echo(f"tpm: the editor exited with {code}; {shown} was created", err=True)
     return 0
 
 

@@ -25,7 +25,7 @@ from tpm.errors import UsageError
 from tpm.globs import check_glob
 
 BUILTIN_TYPES = ("milestone", "risk", "decision", "postmortem")
-_BUILTIN_FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
+BUILTIN_FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
 _BUILTIN_PREFIXES = {"milestone": "M", "risk": "R", "decision": "ADR", "postmortem": "PM"}
 _BUILTIN_REFERENCES = {
     "milestone": ("depends_on", "risks"),
@@ -99,7 +99,7 @@ def builtin_types(root: str) -> dict:
     return {
         name: TypeConfig(
             name=name,
-            paths=(f"{prefix}{_BUILTIN_FOLDERS[name]}/**/*.md",),
+            paths=(f"{prefix}{BUILTIN_FOLDERS[name]}/**/*.md",),
             builtin=True,
             id_prefix=_BUILTIN_PREFIXES[name],
             references=_BUILTIN_REFERENCES[name],

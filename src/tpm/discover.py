@@ -1,8 +1,8 @@
 """Which files are documents, and of which type by path.
 
 Candidates come from git (`git ls-files`), so ignored files are never linted. A file is a
-candidate when one of the types' globs matches it, or when it lies under the project root
-folder (then its front-matter `type:` decides). Files named in `exclude` (README.md and
+candidate when one of the types' globs matches it, or when it is a `.md` file under the
+project root folder (then its front-matter `type:` decides). Files named in `exclude` (README.md and
 index.md by default) are skipped, and so are symlinks that lead out of the repository.
 """
 

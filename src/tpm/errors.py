@@ -2,7 +2,7 @@
 
 Everything a user can get wrong outside a document (a bad option value, an unreadable
 config, not being in a git repository) is raised as `UsageError` with a one-line message.
-The CLI prints it and exits 2; nothing else in tpm prints or exits.
+The CLI prints it and exits 2; nothing below the CLI prints or exits.
 """
 
 

@@ -1,4 +1,6 @@
-"""Atomic file writing: the only way tpm writes a file.
+"""Atomic file writing: how tpm writes every file it creates or replaces (documents,
+the config, reports, the caches). Only two files are appended to instead: the lock of
+`tpm new` and GitHub's step summary, which GitHub asks to be appended to.
 
 A temporary file in the target's folder is written, flushed and fsynced, then renamed
 into place, so a reader (or a crash) sees either the old file or the whole new one. With

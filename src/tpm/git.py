@@ -258,3 +258,27 @@ def skip_worktree_contents(root: Path, names: list[str]) -> dict[str, bytes]:
     listed = run(["ls-files", "-t", "-z", "--", *names], root).stdout.split(b"\0")
     skipped = [entry[2:].decode("utf-8", "surrogateescape") for entry in listed if entry.startswith(b"S ")]
     return index_contents(root, skipped) if skipped else {}
+
+
+def commit_before(root: Path, day) -> str | None:
+    """The last commit on the first-parent line before `day` (a date) began."""
+    found = run(["rev-list", "-1", "--first-parent", f"--before={day.isoformat()} 00:00", "HEAD"], root, check=False)
+    return found.stdout.decode().strip() or None
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    found = run(["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], root, check=False)
+    sha = found.stdout.decode().strip()
+    return sha if found.returncode == 0 and sha else None
+
+
+def tree_blobs(root: Path, commit: str) -> dict[str, str]:
+    """Every file of a commit's tree: path -> blob id."""
+    blobs = {}
+    for entry in run(["ls-tree", "-r", "-z", commit], root).stdout.split(b"\0"):
+        if b"\t" in entry:
+            meta, name = entry.split(b"\t", 1)
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob":
+                blobs[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
+    return blobs

@@ -6,7 +6,7 @@ status or mitigation changed after that, and since when each checkpoint line has
 unchanged. All of it is a fold over the file's versions, oldest first:
 
     state = FileHistory()            # nothing known
-    for each version: state.advance(sequence, date, text)
+    for each version: state.advance(date, text)
 
 The versions come from one streaming `git log --raw` over the type folders (following
 renames, stopping once every file's creation has been seen), run while the documents are
@@ -164,6 +164,18 @@ class FileHistory:
         lines = [_digest(line) for line in snap.task_lines]
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
 
+    def slips(self) -> list[dict]:
+        """Each move of `due` to a later date: {"date", "from", "to", "days"}."""
+        found = []
+        for when, old, new in self.due_moves:
+            try:
+                days = (datetime.date.fromisoformat(new) - datetime.date.fromisoformat(old)).days
+            except (TypeError, ValueError):
+                continue
+            if days > 0:
+                found.append({"date": when, "from": old, "to": new, "days": days})
+        return found
+
     def unchanged_since(self, line: str) -> str | None:
         """The date since which this task line (stripped) has stood as it is, if known."""
         return self.line_since.get(_digest(line))
@@ -198,7 +210,6 @@ class History:
     today: datetime.date
     files: dict  # repository-relative path -> FileHistory (committed history)
     uncommitted: dict  # path -> current text, for files that differ from HEAD
-    source: str = "git"  # "git", "cache" or "cache+N commits", for the summary
 
     def for_path(self, path: str) -> FileHistory:
         state = self.files.get(path)
@@ -241,13 +252,12 @@ class HistoryReader:
         self.key = hashlib.sha1(json.dumps([__version__, self.specs]).encode()).hexdigest()
         self.cache_path = state.git_dir / "tpm-cache" / "history.json"
         self.files: dict[str, FileHistory] = {}
-        self.source = "git"
         self._collected = self._error = self._thread = None
         if self.head is None:
             return  # no commits yet: everything is uncommitted, so everything is new
         cached = _load_cache(self.cache_path, self.key) if use_cache else None
         if cached is not None and cached[0] == self.head:
-            self.files, self.source = cached[1], "cache"
+            self.files = cached[1]
             return
         if cached is not None and git.is_ancestor(root, cached[0], self.head):
             self.files, revisions, wanted = cached[1], f"{cached[0]}..{self.head}", None
@@ -268,16 +278,14 @@ class HistoryReader:
             self._thread.join()
             if self._error is not None:
                 raise self._error
-            commits = _fold(self.root, self._collected, self.files)
-            if self.source == "git" and self._collected.incremental:
-                self.source = f"cache+{commits} commits"
+            _fold(self.root, self._collected, self.files)
             if self.use_cache:
                 _save_cache(self.cache_path, self.key, self.head, self.files)
         wanted = {d.path for d in project.documents}
         changed = git.uncommitted_paths(self.root, self.specs, self.staged) & wanted
         by_path = project.by_path
         uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
-        return History(today, self.files, uncommitted, self.source)
+        return History(today, self.files, uncommitted)
 
 
 @dataclass
@@ -285,7 +293,6 @@ class _Collected:
     """What one log pass found, before any content is read."""
 
     incremental: bool
-    commits: int = 0
     versions: dict = field(default_factory=dict)  # newest path -> [(date, blob)], newest first
     alias: dict = field(default_factory=dict)  # an older name -> its newest path
     created: set = field(default_factory=set)
@@ -303,7 +310,6 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set 
     found = _Collected(incremental=wanted is None)
     pending = set(wanted) if wanted is not None else None
     for commit in git.log(root, specs, revisions):
-        found.commits += 1
         for change in commit.changes:
             current = found.alias.get(change.path, change.path)
             if pending is not None and current not in pending and change.path not in found.alias:
@@ -329,9 +335,9 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set 
     return found
 
 
-def _fold(root: Path, found: _Collected, files: dict) -> int:
+def _fold(root: Path, found: _Collected, files: dict) -> None:
     """Fold the collected versions into `files` (cached states follow their renames, a
-    file created anew starts afresh); returns how many commits were read."""
+    file created anew starts afresh)."""
     for old, current in found.alias.items():
         if old in files and current not in found.created:
             files[current] = files.pop(old)
@@ -344,7 +350,6 @@ def _fold(root: Path, found: _Collected, files: dict) -> int:
         for date, blob in reversed(entries):
             if blob in blobs:
                 state.advance(date, blobs[blob])
-    return found.commits
 
 
 def _load_cache(path: Path, key: str):

@@ -12,7 +12,6 @@ import datetime
 import os
 import re
 import string
-import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from tpm import git
-from tpm.config import BUILTIN_TYPES, Config
+from tpm.config import BUILTIN_FOLDERS, BUILTIN_TYPES, Config
 from tpm.discover import Candidate
 from tpm.globs import glob_regex
 from tpm.document import split_source
@@ -32,7 +31,6 @@ from tpm.resources import data_dir
 from tpm.schema import Schemas
 from tpm.yamlload import load as load_yaml
 
-FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
 MAX_SLUG = 80
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -74,7 +72,7 @@ def init_project(root: Path, config: Config, config_exists: bool, pyproject: boo
         write_atomic(root / ".tpm.toml", CONFIG_TEMPLATE, overwrite=False)
         done.append("created .tpm.toml")
     for name in BUILTIN_TYPES:
-        folder = root / config.root / FOLDERS[name] if config.root else root / FOLDERS[name]
+        folder = root / config.root / BUILTIN_FOLDERS[name] if config.root else root / BUILTIN_FOLDERS[name]
         keep = folder / ".gitkeep"
         if not folder.is_dir():
             write_atomic(keep, "", overwrite=False)  # creates the folder, or names what is in the way
@@ -122,7 +120,6 @@ class NewRequest:
 @dataclass(frozen=True)
 class NewDocument:
     path: Path  # absolute
-    relative: str  # repository-relative
     text: str
 
 
@@ -144,7 +141,7 @@ def type_folder(config: Config, type_name: str) -> str:
     """Where new documents of a type go: the fixed part of its first glob."""
     type_config = config.types[type_name]
     if type_config.builtin:
-        return f"{config.root}/{FOLDERS[type_name]}" if config.root else FOLDERS[type_name]
+        return f"{config.root}/{BUILTIN_FOLDERS[type_name]}" if config.root else BUILTIN_FOLDERS[type_name]
     literal = re.split(r"[*?\[]", type_config.paths[0], maxsplit=1)[0]
     return literal.rsplit("/", 1)[0] if "/" in literal else ""
 
@@ -288,7 +285,7 @@ def plan_new(root: Path, project: Project, request: NewRequest, today: datetime.
     path = _inside(root, folder, name)
     text = render(root, project, request, today, document_id)
     _validate(root, config, relative, request.type_name, text)
-    return NewDocument(path, relative, text)
+    return NewDocument(path, text)
 
 
 def _inside(root: Path, folder: str, name: str) -> Path:
@@ -353,7 +350,8 @@ class IdLock:
             self.handle.close()  # closing releases the lock
 
 
-def open_in_editor(path: Path) -> None:
+def open_in_editor(path: Path) -> int:
+    """Run $VISUAL or $EDITOR on `path`; its exit code."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise UsageError(f"--edit: set $VISUAL or $EDITOR to choose an editor ({path} was created)")
@@ -361,8 +359,6 @@ def open_in_editor(path: Path) -> None:
     import subprocess
 
     try:
-        code = subprocess.call([*shlex.split(editor), str(path)])
+        return subprocess.call([*shlex.split(editor), str(path)])
     except OSError as exc:
         raise UsageError(f"--edit: cannot start {editor!r}: {exc.strerror or exc} ({path} was created)") from None
-    if code != 0:
-        print(f"tpm: the editor exited with {code}", file=sys.stderr)

@@ -109,14 +109,7 @@ def _milestone(document, history, today: datetime.date, link) -> dict:
     due = document.date("due")
     open_status = document.status in ("planned", "in-progress")
     state = history.for_path(document.path) if history else None
-    moves = []
-    for when, old, new in (state.due_moves if state else []):
-        try:
-            days = (datetime.date.fromisoformat(new) - datetime.date.fromisoformat(old)).days
-        except ValueError:
-            continue
-        if days > 0:
-            moves.append({"date": when, "from": old, "to": new, "days": days})
+    moves = state.slips() if state else []
     start = document.date("start")
     if start is None and state is not None and state.created:
         start = datetime.date.fromisoformat(state.created)

@@ -7,10 +7,8 @@ import datetime
 
 from tpm.report import gantt
 from tpm.report.escape import cell
+from tpm.wording import plural
 
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _link(text, target: str) -> str:
@@ -32,14 +30,14 @@ def render(data: dict) -> str:
 
 
 def _health(health: dict, today: str) -> list[str]:
-    problems = f"{_plural(health['errors'], 'error')}, {_plural(health['warnings'], 'warning')}"
+    problems = f"{plural(health['errors'], 'error')}, {plural(health['warnings'], 'warning')}"
     state = "healthy" if not health["errors"] and not health["warnings"] else problems
     parts = [
-        f"{_plural(health['overdue_milestones'], 'overdue milestone')}",
-        f"{_plural(health['overdue_actions'], 'overdue action item')}",
-        f"{_plural(health['unreviewed_high_risks'], 'unreviewed high risk')}",
+        f"{plural(health['overdue_milestones'], 'overdue milestone')}",
+        f"{plural(health['overdue_actions'], 'overdue action item')}",
+        f"{plural(health['unreviewed_high_risks'], 'unreviewed high risk')}",
     ]
-    line = f"As of **{today}**, {_plural(health['documents'], 'document')}: **{state}**; " + ", ".join(parts) + "."
+    line = f"As of **{today}**, {plural(health['documents'], 'document')}: **{state}**; " + ", ".join(parts) + "."
     if not health["history"]:
         line += " Git history was not read (--no-history), so slips and review ages are not shown."
     return [line]
@@ -47,9 +45,9 @@ def _health(health: dict, today: str) -> list[str]:
 
 def _schedule(milestone: dict) -> str:
     if milestone["days_late"] is not None:
-        return f"**{_plural(milestone['days_late'], 'day')} late**"
+        return f"**{plural(milestone['days_late'], 'day')} late**"
     if milestone["days_left"] is not None:
-        return f"{_plural(milestone['days_left'], 'day')} left"
+        return f"{plural(milestone['days_left'], 'day')} left"
     return "·"
 
 
@@ -57,7 +55,7 @@ def _slips(milestone: dict) -> str:
     slips = milestone["slips"]
     if not slips["count"]:
         return "·"
-    return f"{slips['count']}× (+{_plural(slips['days'], 'day')})"
+    return f"{slips['count']}× (+{plural(slips['days'], 'day')})"
 
 
 def _milestones(milestones: list, today: datetime.date) -> list[str]:
@@ -78,7 +76,7 @@ def _milestones(milestones: list, today: datetime.date) -> list[str]:
     chart, left_out = gantt.render(milestones, today)
     out += ["", "```mermaid", chart, "```", ""]
     if left_out:
-        out += [f"The chart leaves out {_plural(left_out, 'later milestone')}.", ""]
+        out += [f"The chart leaves out {plural(left_out, 'later milestone')}.", ""]
     return out
 
 
@@ -87,7 +85,7 @@ def _risks(risks: dict) -> list[str]:
     if not risks["open"]:
         return out + ["No open risks.", ""]
     out += [
-        f"{_plural(risks['open'], 'open risk')}, by likelihood (rows) and impact (columns); high band in bold:",
+        f"{plural(risks['open'], 'open risk')}, by likelihood (rows) and impact (columns); high band in bold:",
         "",
         "| Likelihood ↓ Impact → | 1 | 2 | 3 | 4 | 5 |",
         "| --- | :---: | :---: | :---: | :---: | :---: |",
@@ -98,7 +96,7 @@ def _risks(risks: dict) -> list[str]:
         out.append(f"| {5 - row} | " + " | ".join(shown) + " |")
     out += ["", "Top risks:", "", "| Risk | Score | Owner | Last review | Mitigation |", "| --- | --- | --- | --- | --- |"]
     for r in risks["top"]:
-        review = f"{r['last_review']} ({_plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
+        review = f"{r['last_review']} ({plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
         out.append(
             f"| {_link(r['id'] or r['path'].rsplit('/', 1)[-1], r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
             f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tpm.diagnostic import Severity
+from tpm.wording import plural
 
 
 def render(result) -> str:
@@ -18,18 +19,15 @@ def _one_line(message: str) -> str:
     return message.replace("\r", " ").replace("\n", " ")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
 
 def summary(result) -> str:
     """One line: files checked, counts by severity, and any rules skipped."""
     counts = [
-        _plural(result.count(Severity.ERROR), "error"),
-        _plural(result.count(Severity.WARNING), "warning"),
-        _plural(result.count(Severity.INFO), "info"),
+        plural(result.count(Severity.ERROR), "error"),
+        plural(result.count(Severity.WARNING), "warning"),
+        plural(result.count(Severity.INFO), "info"),
     ]
-    text = f"Checked {_plural(result.files, 'file')}: " + (", ".join(counts) if result.diagnostics else "no problems")
+    text = f"Checked {plural(result.files, 'file')}: " + (", ".join(counts) if result.diagnostics else "no problems")
     if result.history_skipped or result.skipped_rules:
         skipped = f": {', '.join(result.skipped_rules)}" if result.skipped_rules else ""
         text += f"; git history rules skipped (--no-history){skipped}"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from tpm.diagnostic import Finding
 from tpm.rules.registry import rule
+from tpm.wording import plural
 
-
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
 
 
 @rule("overdue-milestone", "TPM201", "error")
@@ -24,7 +22,7 @@ def overdue_milestone(document, ctx):
     if due is not None and due < ctx.today:
         line, column = document.value_position("due")
         late = (ctx.today - due).days
-        yield Finding(document.path, line, column, f"{document.id} is {_days(late)} overdue (due {due}, still {document.status})")
+        yield Finding(document.path, line, column, f"{document.id} is {plural(late, 'day')} overdue (due {due}, still {document.status})")
 
 
 @rule("overdue-action", "TPM202", "warning")
@@ -41,7 +39,7 @@ def overdue_action(document, ctx):
         if item.section == "action items" and not item.done and item.date is not None and item.date < ctx.today:
             late = (ctx.today - item.date).days
             owner = f" (@{item.owner})" if item.owner else ""
-            yield Finding(document.path, item.line, item.column, f"action item {_days(late)} overdue (due {item.date}){owner}: {item.text}")
+            yield Finding(document.path, item.line, item.column, f"action item {plural(late, 'day')} overdue (due {item.date}){owner}: {item.text}")
 
 
 @rule("stale-decision", "TPM203", "warning", options={"decide_within_days": 30})
@@ -59,7 +57,7 @@ def stale_decision(document, ctx):
     if proposed is not None and (ctx.today - proposed).days > limit:
         line, column = document.value_position("status")
         age = (ctx.today - proposed).days
-        yield Finding(document.path, line, column, f"still proposed {_days(age)} after {proposed} (limit {limit})")
+        yield Finding(document.path, line, column, f"still proposed {plural(age, 'day')} after {proposed} (limit {limit})")
 
 
 @rule("missing-postmortem", "TPM204", "warning", scope="project", options={"postmortem_within_days": 14})
@@ -81,5 +79,5 @@ def missing_postmortem(project, ctx):
             age = (ctx.today - completed).days
             yield Finding(
                 milestone.path, line, column,
-                f"{milestone.id} was completed {_days(age)} ago ({completed}) and no post-mortem names it",
+                f"{milestone.id} was completed {plural(age, 'day')} ago ({completed}) and no post-mortem names it",
             )

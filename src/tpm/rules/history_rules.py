@@ -6,22 +6,14 @@ file's uncommitted changes count as made today.
 
 from __future__ import annotations
 
-import datetime
 
 from tpm.diagnostic import Finding, Severity
+from tpm.model import parse_iso_date
 from tpm.rules.content import risk_score
 from tpm.rules.registry import rule
+from tpm.wording import plural
 
 
-def _date(text: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
 
 
 @rule("stale-checkpoint", "TPM401", "warning", scope="history", options={"grace_days": 1})
@@ -43,12 +35,12 @@ def stale_checkpoint(project, history, ctx):
         for item in milestone.body.tasks:
             if item.section != "checkpoints" or item.done or item.date is None or (ctx.today - item.date).days <= grace:
                 continue
-            since = _date(state.unchanged_since(lines[item.line - 1].strip())) or ctx.today
+            since = parse_iso_date(state.unchanged_since(lines[item.line - 1].strip())) or ctx.today
             if since < item.date:
                 late = (ctx.today - item.date).days
                 yield Finding(
                     milestone.path, item.line, item.column,
-                    f"checkpoint dated {item.date} is still open {_days(late)} later, "
+                    f"checkpoint dated {item.date} is still open {plural(late, 'day')} later, "
                     f"and its line has not changed since {since}",
                 )
 
@@ -65,11 +57,11 @@ def stale_milestone(project, history, ctx):
     for milestone in project.of_type("milestone"):
         if milestone.status != "in-progress":
             continue
-        last = _date(history.for_path(milestone.path).last_change) or ctx.today
+        last = parse_iso_date(history.for_path(milestone.path).last_change) or ctx.today
         idle = (ctx.today - last).days
         if idle > limit:
             line, column = milestone.value_position("status")
-            yield Finding(milestone.path, line, column, f"{milestone.id} is in progress but its file has had no commit for {_days(idle)} (last {last})")
+            yield Finding(milestone.path, line, column, f"{milestone.id} is in progress but its file has had no commit for {plural(idle, 'day')} (last {last})")
 
 
 @rule(
@@ -108,12 +100,12 @@ def unreviewed_risk(project, history, ctx):
         cadence = risk.data.get("review_every")
         if type(cadence) is not int or cadence < 1:
             cadence = ctx.options[f"{band}_days"]
-        last = _date(state.front_matter_changed) or ctx.today
+        last = parse_iso_date(state.front_matter_changed) or ctx.today
         age = (ctx.today - last).days
         if age > cadence:
             yield Finding(
                 risk.path, line, column,
-                f"last reviewed {_days(age)} ago ({last}); {band} risks are reviewed every {_days(cadence)}",
+                f"last reviewed {plural(age, 'day')} ago ({last}); {band} risks are reviewed every {plural(cadence, 'day')}",
                 severity=severity,
             )
 
@@ -132,14 +124,10 @@ def slipped_milestone(project, history, ctx):
     `due` value.
     """
     for milestone in project.of_type("milestone"):
-        slips = []
-        for when, old, new in history.for_path(milestone.path).due_moves:
-            before, after = _date(old), _date(new)
-            if before and after and after > before:
-                slips.append((when, (after - before).days, old, new))
-        total = sum(days for _, days, _, _ in slips)
+        slips = history.for_path(milestone.path).slips()
+        total = sum(slip["days"] for slip in slips)
         if len(slips) > ctx.options["max_slips"] or total > ctx.options["max_slip_days"]:
             line, column = milestone.value_position("due")
-            named = "; ".join(f"{when}: {old} → {new} (+{days}d)" for when, days, old, new in slips)
+            named = "; ".join(f"{s['date']}: {s['from']} → {s['to']} (+{s['days']}d)" for s in slips)
             times = "once" if len(slips) == 1 else f"{len(slips)} times"
-            yield Finding(milestone.path, line, column, f"due moved later {times}, {_days(total)} in total: {named}")
+            yield Finding(milestone.path, line, column, f"due moved later {times}, {plural(total, 'day')} in total: {named}")
