@@ -23,6 +23,11 @@ MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
 
+
+def heading_key(title: str) -> str:
+    """How headings are compared everywhere: `## Mitigation:` is the Mitigation section."""
+    return title.strip().rstrip(":").strip().lower()
+
 _FENCE = re.compile(r"---[ \t]*")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
 _TASK = re.compile(r"\[( |x|X)\](?:[ \t]+|$)")
@@ -254,7 +259,7 @@ def parse_body(body: str, first_line: int) -> Body:
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             level = int(token.tag[1])
-            name = tokens[index + 1].content.strip().lower()
+            name = heading_key(tokens[index + 1].content)
             if name in CHECKPOINT_SECTIONS:
                 current = (name, level)
             elif current is not None and level <= current[1]:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tpm import __version__, git
-from tpm.document import split_source
+from tpm.document import heading_key, split_source
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
 
@@ -80,7 +80,7 @@ def snapshot(text: str) -> Snapshot:
         heading = _HEADING.match(line)
         if heading:
             depth = len(heading.group(1))
-            if heading.group(2).strip().lower() == "mitigation":
+            if heading_key(heading.group(2)) == "mitigation":
                 in_mitigation, level = True, depth
                 continue
             if in_mitigation and depth <= level:

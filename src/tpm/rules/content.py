@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from tpm.diagnostic import Finding
+from tpm.document import heading_key
 from tpm.rules.registry import rule
 
 
 def _section(document, title: str):
-    wanted = title.strip().lower()
-    return next((s for s in document.body.sections if s.title.strip().rstrip(":").lower() == wanted), None)
+    wanted = heading_key(title)
+    return next((s for s in document.body.sections if heading_key(s.title) == wanted), None)
 
 
 def has_mitigation(document) -> bool:
