@@ -34,7 +34,7 @@ from tpm.document import heading_key, split_source
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
 
-CACHE_FORMAT = "tpm-history/3"
+CACHE_FORMAT = "tpm-history/4"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
 _TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
