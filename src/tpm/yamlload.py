@@ -255,7 +255,7 @@ def _build(text: str, mark_of, result: LoadedYaml):
         parent = stack[-1]
         if isinstance(parent.value, list):
             return parent.path + (len(parent.value),)
-        if parent.key is _NO_KEY:  # a collection used as a key; reported when attached
+        if parent.key is _NO_KEY or parent.key is _BAD_KEY:  # under a key that was reported
             return parent.path + ("?",)
         return parent.path + (parent.key,)
 

@@ -59,16 +59,34 @@ def render(milestones: list, today: datetime.date) -> tuple[str, int]:
             bar = f"t{counter}"
             start = min(milestone["start"] or milestone["due"], milestone["due"])
             tags = ", ".join(_tags(milestone) + [bar])
-            label = mermaid_label(f"{milestone['id']} {milestone['title'] or ''}")
+            label = _label(f"{milestone['id'] or ''} {milestone['title'] or ''}")
             lines.append(f"    {label} :{tags}, {start}, {milestone['due']}")
             for item in milestone["checkpoint_items"]:
                 counter += 1
                 done = item["done"]
                 late = not done and item["date"] < today.isoformat()
                 marker = ["milestone"] + (["done"] if done else ["crit"] if late else [])
-                text = mermaid_label(f"{milestone['id']} {item['text']}", 50)
+                text = _label(f"{milestone['id'] or ''} {item['text']}", 50)
                 lines.append(f"    {text} :{', '.join(marker)}, t{counter}, {item['date']}, 0d")
     return "\n".join(lines), left_out
+
+
+# Words that begin a Mermaid gantt statement: a task label must not start with one.
+_KEYWORDS = {
+    "gantt", "title", "section", "dateformat", "axisformat", "tickinterval", "excludes", "includes",
+    "todaymarker", "weekday", "weekend", "click", "acctitle", "accdescr", "inclusiveenddates", "topaxis",
+    "displaymode",
+}
+
+
+def _label(text: str, limit: int = 60) -> str:
+    """A task label: sanitised, never empty, never starting with a Mermaid keyword."""
+    label = mermaid_label(text, limit)
+    if not label:
+        return "untitled"
+    if label.split(" ", 1)[0].lower() in _KEYWORDS:
+        return mermaid_label(f"task {label}", limit)
+    return label
 
 
 def _section_order(name: str):

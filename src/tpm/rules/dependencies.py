@@ -14,8 +14,8 @@ def _graph(project) -> dict:
     graph: dict[str, list] = {}
     for reference in project.references:
         source = reference.source
-        if source.type != "milestone" or reference.field != "depends_on":
-            continue
+        if source.type != "milestone" or reference.field != "depends_on" or source.id is None:
+            continue  # a milestone without an id cannot be depended on, so it closes no cycle
         target = project.get(reference.target)
         if target is not None and target.type == "milestone":
             graph.setdefault(source.id, []).append((reference.target, reference))
