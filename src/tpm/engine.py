@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -168,8 +169,13 @@ def active_suppressions(document, today: datetime.date) -> set:
     until = parse_iso_date(lint.get("until"))
     if until is not None and until < today:
         return set()
-    by_code = {rule.code: rule.slug for rule in all_rules()}
+    by_code = _slugs_by_code()
     return {by_code.get(name.upper(), name) for name in lint["ignore"] if isinstance(name, str)}
+
+
+@lru_cache(maxsize=None)
+def _slugs_by_code() -> dict:
+    return {rule.code: rule.slug for rule in all_rules()}
 
 
 def only_paths(result: Result, paths: list[str]) -> Result:
@@ -181,17 +187,16 @@ def only_paths(result: Result, paths: list[str]) -> Result:
     if len(folders) < len(paths):
         return result  # the repository root itself was named
 
-    def wanted(path: str) -> bool:
-        return path in paths or any(path.startswith(folder) for folder in folders)
-
-    kept = tuple(d for d in result.diagnostics if wanted(d.path))
-    documents = tuple(path for path in result.paths if wanted(path))
-    return replace(result, files=len(documents), diagnostics=kept, paths=documents)
+    return _keep(result, lambda path: path in paths or any(path.startswith(folder) for folder in folders))
 
 
 def only_documents(result: Result, paths: set) -> Result:
     """Keep what concerns exactly these documents (for --diff-base); the rules have
     already seen the whole project."""
-    kept = tuple(d for d in result.diagnostics if d.path in paths)
-    documents = tuple(path for path in result.paths if path in paths)
+    return _keep(result, paths.__contains__)
+
+
+def _keep(result: Result, wanted) -> Result:
+    kept = tuple(d for d in result.diagnostics if wanted(d.path))
+    documents = tuple(path for path in result.paths if wanted(path))
     return replace(result, files=len(documents), diagnostics=kept, paths=documents)

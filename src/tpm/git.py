@@ -217,11 +217,10 @@ def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False) -> set[str]:
-    """Files that differ from HEAD: staged, unstaged or untracked (not ignored); with
-    `staged`, only what the index changes."""
+def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False, head: str | None = None) -> set[str]:
+    """Files that differ from HEAD (`head`, None before the first commit): staged, unstaged
+    or untracked (not ignored); with `staged`, only what the index changes."""
     if staged:
-        head = run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root, check=False).stdout.decode().strip()
         if not head:
             return set(list_files(root, staged=True))
         return set(_names(run(["diff", "--cached", "--name-only", "-z", "--no-renames", head, "--", *pathspecs], root).stdout))

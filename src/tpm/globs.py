@@ -50,3 +50,10 @@ def check_glob(pattern: str) -> str | None:
     except re.error as exc:
         return str(exc)
     return None
+
+
+def literal_folder(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard: `project/risks/**/*.md` ->
+    `project/risks`; "" when the wildcard comes in the first path segment."""
+    literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    return literal.rsplit("/", 1)[0] if "/" in literal else ""

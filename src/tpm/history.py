@@ -21,6 +21,7 @@ cherry-picked today would look weeks old; committer dates do not have that probl
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -33,6 +34,7 @@ from tpm import __version__, git
 from tpm.document import heading_key, split_source
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
+from tpm.globs import literal_folder
 
 CACHE_FORMAT = "tpm-history/4"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
@@ -181,7 +183,7 @@ class FileHistory:
         return self.line_since.get(_digest(line))
 
     def copy(self) -> "FileHistory":
-        return FileHistory.from_json(json.loads(json.dumps(asdict(self))))
+        return copy.deepcopy(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "FileHistory":
@@ -229,8 +231,8 @@ def pathspecs(config) -> list[str]:
         patterns.append(config.root + "/")
     prefixes = set()
     for pattern in patterns:
-        literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
-        prefixes.add(literal[: literal.rfind("/") + 1] or ".")
+        folder = literal_folder(pattern)
+        prefixes.add(f"{folder}/" if folder else ".")
     if "." in prefixes:
         return ["."]
     return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
@@ -282,7 +284,7 @@ class HistoryReader:
             if self.use_cache:
                 _save_cache(self.cache_path, self.key, self.head, self.files)
         wanted = {d.path for d in project.documents}
-        changed = git.uncommitted_paths(self.root, self.specs, self.staged) & wanted
+        changed = git.uncommitted_paths(self.root, self.specs, self.staged, self.head) & wanted
         by_path = project.by_path
         uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
         return History(today, self.files, uncommitted)

@@ -22,7 +22,7 @@ import yaml
 from tpm import git
 from tpm.config import BUILTIN_FOLDERS, BUILTIN_TYPES, Config
 from tpm.discover import Candidate
-from tpm.globs import glob_regex
+from tpm.globs import glob_regex, literal_folder
 from tpm.document import split_source
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
@@ -142,8 +142,7 @@ def type_folder(config: Config, type_name: str) -> str:
     type_config = config.types[type_name]
     if type_config.builtin:
         return f"{config.root}/{BUILTIN_FOLDERS[type_name]}" if config.root else BUILTIN_FOLDERS[type_name]
-    literal = re.split(r"[*?\[]", type_config.paths[0], maxsplit=1)[0]
-    return literal.rsplit("/", 1)[0] if "/" in literal else ""
+    return literal_folder(type_config.paths[0])
 
 
 def template_path(root: Path, config: Config, type_name: str) -> Path:

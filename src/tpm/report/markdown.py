@@ -15,6 +15,11 @@ def _link(text, target: str) -> str:
     return f"[{cell(text)}]({target})"
 
 
+def _name(row: dict) -> str:
+    """A document's id, or its file name when it has none."""
+    return row["id"] or row["path"].rsplit("/", 1)[-1]
+
+
 def render(data: dict) -> str:
     today = datetime.date.fromisoformat(data["today"])
     out: list[str] = [f"# {cell(data['project'])}: project status", ""]
@@ -69,7 +74,7 @@ def _milestones(milestones: list, today: datetime.date) -> list[str]:
     for m in milestones:
         progress = f"{m['checkpoints']['done']}/{m['checkpoints']['total']}" if m["checkpoints"]["total"] else "·"
         out.append(
-            f"| {_link(m['id'] or m['path'].rsplit('/', 1)[-1], m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} "
+            f"| {_link(_name(m), m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} "
             f"| {cell(m['status'] or '·')} "
             f"| {m['due'] or '·'} | {progress} | {_schedule(m)} | {_slips(m)} |"
         )
@@ -98,7 +103,7 @@ def _risks(risks: dict) -> list[str]:
     for r in risks["top"]:
         review = f"{r['last_review']} ({plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
         out.append(
-            f"| {_link(r['id'] or r['path'].rsplit('/', 1)[-1], r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
+            f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
             f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
         )
     return out + [""]
@@ -127,7 +132,7 @@ def _decisions(decisions: list) -> list[str]:
         if d["superseded_by"]:
             chain.append("superseded by " + ", ".join(cell(s) for s in d["superseded_by"]))
         out.append(
-            f"| {_link(d['id'] or d['path'].rsplit('/', 1)[-1], d['link'])} {cell(d['title'])} | {cell(d['status'] or '·')} "
+            f"| {_link(_name(d), d['link'])} {cell(d['title'])} | {cell(d['status'] or '·')} "
             f"| {d['date'] or '·'} "
             f"| {'; '.join(chain) or '·'} |"
         )
