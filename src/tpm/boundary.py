@@ -62,10 +62,10 @@ def outside_reason(path: str | bytes | Path, root: Path) -> str | None:
     """Why `path` may not be read as repository content, or None when it may: it must
     resolve inside the work tree `root` and outside the git directory."""
     if not is_within(path, root):
-        return "it resolves outside the repository"
+        return "resolves outside the repository"
     git_dir = resolve_git_dir(root)
     if is_within(path, Path(root) / ".git") or (git_dir is not None and is_within(path, git_dir)):
-        return "it resolves into the git directory"
+        return "resolves into the git directory"
     return None
 
 
@@ -81,21 +81,43 @@ def read_file(path: str | bytes | Path, what: str, inside: Path | None, limit: i
     shown = display(path)
     if inside is not None:
         reason = outside_reason(path, inside) if repository else (None if is_within(path, inside) else
-                                                                   "it resolves outside the git directory")
+                                                                   "resolves outside the git directory")
         if reason:
-            raise Refused(f"{what} {shown}: not read, {reason}")
+            raise Refused(f"{what} {shown}: not read, it {reason}")
     try:
-        handle = os.open(_as_bytes(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        return read_regular(path, limit)
+    except NotRegular:
+        raise Refused(f"{what} {shown}: not read, it is not a regular file") from None
+    except TooLarge as exc:
+        raise Refused(f"{what} {shown}: not read, it is {exc.size:,} bytes, over the {limit:,}-byte limit") from None
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise Refused(f"{what} {shown}: cannot read it ({exc.strerror or exc})") from None
+
+
+class NotRegular(OSError):
+    """A FIFO, a device, a socket or a folder where a file was expected."""
+
+
+class TooLarge(OSError):
+    def __init__(self, size: int):
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+def read_regular(path: str | bytes | Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes: opened without blocking (a FIFO
+    would wait forever), checked by `fstat` before anything is read (a device never ends),
+    and read no further than the limit (a file may grow). Raises NotRegular, TooLarge or
+    another OSError."""
+    handle = os.open(_as_bytes(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{what} {shown}: not read, it is not a regular file")
+            raise NotRegular(f"not a regular file: {display(path)}")
         if info.st_size > limit:
-            raise Refused(f"{what} {shown}: not read, it is {info.st_size:,} bytes, over the {limit:,}-byte limit")
+            raise TooLarge(info.st_size)
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(handle, min(1 << 20, limit + 1 - size))
@@ -104,10 +126,8 @@ def read_file(path: str | bytes | Path, what: str, inside: Path | None, limit: i
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:  # it grew while we read it
-            raise Refused(f"{what} {shown}: not read, it is over the {limit:,}-byte limit")
+            raise TooLarge(size)
         return b"".join(chunks)
-    except OSError as exc:
-        raise Refused(f"{what} {shown}: cannot read it ({exc.strerror or exc})") from None
     finally:
         os.close(handle)
 
@@ -136,17 +156,19 @@ def writable_path(path: Path, root: Path, typed_by_user: bool = False) -> Path:
     itself be a symbolic link. A path the user typed that lies outside the repository as
     typed (`--output /tmp/status.md`) is the user's to choose."""
     absolute = Path(os.path.abspath(path))
-    if typed_by_user and not _lexically_within(absolute, Path(os.path.abspath(root))):
+    if typed_by_user and not lexically_within(absolute, Path(os.path.abspath(root))):
         return absolute
+    shown = display(os.path.relpath(absolute, root) if lexically_within(absolute, Path(root)) else absolute)
     if os.path.islink(absolute):
-        raise Refused(f"{display(path)}: not written, it is a symbolic link (tpm does not write through links)")
+        raise Refused(f"{shown}: not written, it is a symbolic link (tpm does not write through links)")
     reason = outside_reason(absolute.parent, root)
     if reason:
-        raise Refused(f"{display(path)}: not written, its folder {reason}")
+        raise Refused(f"{shown}: not written, its folder {reason}")
     return absolute
 
 
-def _lexically_within(path: Path, folder: Path) -> bool:
+def lexically_within(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or below it as written, links not followed."""
     return path == folder or folder in path.parents
 
 

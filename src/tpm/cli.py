@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -21,7 +22,9 @@ import click
 from tpm import __version__, engine, git
 from tpm.config import Config, builtin_types, find_config_file, load_config
 from tpm.discover import discover
+from tpm.boundary import lexically_within, read_text, writable_path
 from tpm.errors import UsageError
+from tpm.escaping import json_dumps, terminal
 from tpm.fsutil import write_atomic
 from tpm.pipeline import lint
 from tpm.model import load_project
@@ -94,13 +97,22 @@ def check(paths, output_format, output, today, select, ignore, strict, no_histor
     renderer = REPORTERS[output_format]
     rendered = renderer(result, strict) if output_format == "junit" else renderer(result)
     if output:
-        write_atomic(cwd / output, rendered)
+        write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), rendered)
         click.echo(summary(result))
     else:
         click.echo(rendered, nl=False)
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], github_step_summary(result))
     return result.exit_code(strict)
+
+
+MAX_REPORT_BYTES = 64 * 1024 * 1024  # a committed report to compare; far above any real one
+
+
+def _inside_or_none(path: Path, root: Path) -> Path | None:
+    """The work tree, when `path` (as the user typed it) lies in it: reads of it must then
+    stay inside; None for a path the user chose outside the repository."""
+    return root if lexically_within(Path(os.path.abspath(path)), Path(os.path.abspath(root))) else None
 
 
 def _append_step_summary(path: str, text: str) -> None:
@@ -175,8 +187,9 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
         if not dry_run:
             write_atomic(planned.path, planned.text, overwrite=False)
     shown = os.path.relpath(planned.path, cwd).replace(os.sep, "/")
+    shown = terminal(shown)
     if dry_run:
-        click.echo(planned.text, nl=False)
+        click.echo(terminal(planned.text, keep_newlines=True), nl=False)
         click.echo(f"(dry run) would create {shown}")
         return 0
     click.echo(shown)
@@ -206,34 +219,36 @@ def report(output_format, output, check_only, today, no_history, no_cache, confi
     run = lint(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True)
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     if output_format == "json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json_dumps(data, indent=2) + "\n"
     else:
         text = render_markdown(data)
     if check_only:
-        return report_drift(cwd / output, output, text)
+        return report_drift(run.root, cwd / output, terminal(output), text)
     if output:
-        write_atomic(cwd / output, text)
-        click.echo(f"wrote {output}")
+        write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), text)
+        click.echo(f"wrote {terminal(output)}")
     else:
         click.echo(text, nl=False)
     return 0
 
 
-def report_drift(path: Path, shown: str, fresh: str) -> int:
-    """`--check`: 0 when the committed report matches a fresh render, else 1 and a diff."""
+def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
+    """`--check`: 0 when the committed report matches a fresh render, else 1 and a diff.
+
+    The committed file is read through the repository boundary: it is compared and its
+    lines are printed, so a link from it to a secret, or to /dev/zero, must be refused."""
     try:
-        current = path.read_text(encoding="utf-8")
+        current = read_text(writable_path(path, root, typed_by_user=True), "report", _inside_or_none(path, root),
+                            MAX_REPORT_BYTES)
     except FileNotFoundError:
         click.echo(f"{shown} does not exist; run tpm report --output {shown}")
         return 1
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
     if current == fresh:
         click.echo(f"{shown} is up to date")
         return 0
     diff = list(difflib.unified_diff(current.splitlines(), fresh.splitlines(), shown, "fresh render", n=0, lineterm=""))
     for line in diff[:40]:
-        click.echo(line)
+        click.echo(terminal(line))
     if len(diff) > 40:
         click.echo(f"... and {len(diff) - 40} more diff lines")
     click.echo(f"{shown} is out of date; run tpm report --output {shown}")
@@ -323,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"tpm: error: {exc.format_message()}", err=True)
         return 2
     except UsageError as exc:
-        click.echo(f"tpm: error: {exc}", err=True)
+        click.echo(f"tpm: error: {terminal(str(exc))}", err=True)
         return 2
     except BrokenPipeError:
         _silence_stdout()
@@ -333,12 +348,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in tpm, not the user's doing
         if os.environ.get("TPM_DEBUG"):
             raise
-        click.echo(
-            f"tpm: internal error: {type(exc).__name__}: {exc} (run with TPM_DEBUG=1 for details; please report it)",
-            err=True,
-        )
+        click.echo(f"tpm: internal error: {_where(exc)} (run with TPM_DEBUG=1 for details; please report it)", err=True)
         return 2
     return code if isinstance(code, int) else 0
+
+
+def _where(exc: BaseException) -> str:
+    """An internal error as its type and the line that raised it, never its message:
+    a message may quote what tpm was reading (a schema, a file), and CI logs are public."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    return f"{type(exc).__name__} at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
 
 
 def _never_fail_to_print() -> None:

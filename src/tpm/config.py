@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from tpm.boundary import display, read_text
 from tpm.diagnostic import Severity
 from tpm.errors import UsageError
 from tpm.globs import check_glob
@@ -110,15 +111,21 @@ def builtin_types(root: str) -> dict:
 
 
 def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
-    """The nearest config from `start` up to `repo_root`: (path, is_pyproject)."""
+    """The nearest config from `start` up to `repo_root`: (path, is_pyproject).
+
+    When `start` is not inside the work tree (GIT_DIR and GIT_WORK_TREE point elsewhere),
+    the search starts at the work tree's root: walking up from outside would never meet
+    the repository's config, and linting with the defaults instead would pass silently."""
     current = start.resolve()
     top = repo_root.resolve()
+    if current != top and top not in current.parents:
+        current = top
     while True:
         dotfile = current / ".tpm.toml"
-        if dotfile.is_file():
+        if os.path.lexists(dotfile):
             return dotfile, False
         pyproject = current / "pyproject.toml"
-        tool = _read_toml(pyproject).get("tool", {}) if pyproject.is_file() else {}
+        tool = _read_toml(pyproject, top).get("tool", {}) if os.path.lexists(pyproject) else {}
         if isinstance(tool, dict) and "tpm" in tool:
             return pyproject, True
         if current == top or current.parent == current:
@@ -132,7 +139,7 @@ def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Conf
         path = Path(explicit)
         if not path.is_absolute():
             path = cwd / path
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise UsageError(f"config file not found: {explicit}")
         found = (path, path.name == "pyproject.toml")
     else:
@@ -140,7 +147,9 @@ def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Conf
     if found is None:
         return Config(types=builtin_types("project"))
     path, is_pyproject = found
-    table = _read_toml(path)
+    # A config the user named on the command line may live anywhere; one found in the
+    # repository must stay in it (a committed `.tpm.toml` may be a link to anything).
+    table = _read_toml(path, None if explicit is not None else repo_root)
     if is_pyproject:
         tool = table.get("tool", {})
         table = tool.get("tpm") if isinstance(tool, dict) else None
@@ -156,16 +165,19 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, inside: Path | None) -> dict:
+    """A config file's table, read through the repository boundary (`inside`: the work
+    tree it must stay in, None for a file the user named)."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise UsageError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        text = read_text(path, "config", inside)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read config {display(path)}: it does not exist") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: invalid TOML: not UTF-8") from None
+        raise UsageError(f"{display(path)}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise UsageError(f"{display(path)}: invalid TOML: it nests too deeply") from None
 
 
 def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Config:

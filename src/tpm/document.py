@@ -17,8 +17,8 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from tpm import yamlload
+from tpm.boundary import MAX_FILE_BYTES, NotRegular, TooLarge, read_regular
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
@@ -95,16 +95,18 @@ class SourceFile:
 def read_source(abs_path: str | bytes) -> SourceFile | None:
     """Read and split a file. Returns None when the file vanished since it was listed."""
     try:
-        size = os.stat(abs_path).st_size
-        if size > MAX_FILE_BYTES:
-            return _unreadable(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
-        with open(abs_path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(abs_path, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        return _unreadable(f"file is {exc.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
+    except NotRegular:
+        if os.path.isdir(abs_path):
+            return None
+        return _unreadable("not a regular file (a FIFO, device or socket); not read")
     except FileNotFoundError:
         if os.path.islink(abs_path):
             return _unreadable("a symbolic link to a file that does not exist")
         return None
-    except (NotADirectoryError, IsADirectoryError):
+    except NotADirectoryError:
         return None
     except OSError as exc:
         return _unreadable(f"cannot read file: {exc.strerror or exc}")

@@ -48,6 +48,9 @@ def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
     except OSError as exc:
         _discard(temporary)
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:  # a bug or an interrupt: never leave the temporary file behind
+        _discard(temporary)
+        raise
 
 
 def _mode_for(path: Path) -> int:

@@ -24,6 +24,7 @@ from tpm.config import BUILTIN_FOLDERS, BUILTIN_TYPES, Config
 from tpm.discover import Candidate
 from tpm.globs import glob_regex, literal_folder
 from tpm.document import split_source
+from tpm.boundary import display, outside_reason, read_text, writable_path
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
 from tpm.model import Project, derive_id, load_document
@@ -69,22 +70,23 @@ def init_project(root: Path, config: Config, config_exists: bool, pyproject: boo
     if pyproject:
         done += _init_pyproject(root / "pyproject.toml")
     elif not config_exists:
-        write_atomic(root / ".tpm.toml", CONFIG_TEMPLATE, overwrite=False)
+        write_atomic(writable_path(root / ".tpm.toml", root), CONFIG_TEMPLATE, overwrite=False)
         done.append("created .tpm.toml")
     for name in BUILTIN_TYPES:
         folder = root / config.root / BUILTIN_FOLDERS[name] if config.root else root / BUILTIN_FOLDERS[name]
         keep = folder / ".gitkeep"
-        if not folder.is_dir():
-            write_atomic(keep, "", overwrite=False)  # creates the folder, or names what is in the way
+        if not folder.is_dir() or outside_reason(folder, root):
+            write_atomic(writable_path(keep, root), "", overwrite=False)  # creates the folder, or names what is in the way
             done.append(f"created {keep.parent.relative_to(root).as_posix()}/")
     return done
 
 
 def _init_pyproject(path: Path) -> list[str]:
     """Append a commented `[tool.tpm]` table, leaving every byte of the rest as it was."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise UsageError("--pyproject: there is no pyproject.toml here; run `tpm init` to write .tpm.toml instead")
-    text = path.read_text(encoding="utf-8")
+    path = writable_path(path, path.parent)
+    text = read_text(path, "pyproject.toml", path.parent)
     if re.search(r"^\[tool\.tpm(\.|\])", text, re.M):
         return []
     table = re.sub(r"^\[", "[tool.tpm.", CONFIG_TEMPLATE, flags=re.M)
@@ -145,32 +147,40 @@ def type_folder(config: Config, type_name: str) -> str:
     return literal_folder(type_config.paths[0])
 
 
-def template_path(root: Path, config: Config, type_name: str) -> Path:
-    """The repository's override, else the type's configured template, else tpm's own."""
+def template_path(root: Path, config: Config, type_name: str) -> tuple[Path, bool]:
+    """The repository's override, else the type's configured template, else tpm's own;
+    and whether it is the repository's (and so must stay inside it)."""
     override = root / config.templates / f"{type_name}.md"
-    if override.is_file():
-        return override
+    if os.path.lexists(override):
+        return override, True
     configured = config.types[type_name].template
     if configured:
-        return Path(configured)
+        return Path(configured), True
     shipped = data_dir("templates") / f"{type_name}.md"
     if shipped.is_file():
-        return shipped
+        return shipped, False
     raise UsageError(
         f"type {type_name!r} has no template: add {config.templates}/{type_name}.md or set "
         f"`template` in [types.{type_name}]"
     )
 
 
+def _read_template(root: Path, path: Path, from_repository: bool) -> str:
+    """A template's text; the repository's own templates are read through the boundary, so
+    a template linked to a key file outside the repository is refused, never copied."""
+    try:
+        return read_text(path, "template", root if from_repository else None)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read template {display(path)}: it does not exist") from None
+
+
 def render(root: Path, project: Project, request: NewRequest, today: datetime.date, document_id: str) -> str:
     """The new file's text: the template's front-matter defaults, tpm's fields on top, then
     the template's body with `${...}` placeholders filled in."""
     config = project.config
-    template_file = template_path(root, config, request.type_name)
-    try:
-        template_text = template_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read template {template_file}: {getattr(exc, 'strerror', None) or exc}") from None
+    template_file, from_repository = template_path(root, config, request.type_name)
+    template_text = _read_template(root, template_file, from_repository)
+    template_file = display(template_file)
     template = split_source(template_text.encode("utf-8"))
     defaults = {}
     if template.front_matter is not None:
@@ -288,10 +298,12 @@ def plan_new(root: Path, project: Project, request: NewRequest, today: datetime.
 
 
 def _inside(root: Path, folder: str, name: str) -> Path:
-    """The new file's path, refused unless it resolves inside the type's folder."""
-    base = (root / folder).resolve()
-    target = (base / name).resolve()
-    if target.parent != base or not base.is_relative_to(root.resolve()):
+    """The new file's path, refused unless it resolves inside the type's folder, and that
+    folder inside the repository and outside its git directory (a committed link to a
+    folder elsewhere is not followed)."""
+    base = root / folder
+    target = writable_path(base / name, root)
+    if os.path.realpath(target.parent) != os.path.realpath(base) or "/" in name:
         raise UsageError(f"refusing to write outside {folder or 'the repository root'}: {name}")
     return target
 
