@@ -10,7 +10,6 @@ The case format and the setup steps are documented in tests/badinput/README.md.
 from __future__ import annotations
 
 import base64
-import builtins
 import json
 import os
 import re
@@ -125,14 +124,15 @@ def chmod_000(ctx: Context, path: str):
     if os.geteuid() != 0:
         target.chmod(0)
         return
-    real_open = builtins.open
+    real_open = os.open
 
     def refusing_open(file, *args, **kwargs):
         if isinstance(file, (str, bytes, os.PathLike)) and os.fsdecode(os.path.realpath(file)) == str(target.resolve()):
             raise PermissionError(13, "Permission denied", os.fspath(file))
         return real_open(file, *args, **kwargs)
 
-    ctx.monkeypatch.setattr(tpm.document, "open", refusing_open, raising=False)
+    # tpm reads every file through tpm.boundary, with os.open (non-blocking, then fstat)
+    ctx.monkeypatch.setattr(os, "open", refusing_open)
 
 
 @step("after_commit")

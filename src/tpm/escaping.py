@@ -13,12 +13,14 @@ File names that are not UTF-8 reach tpm as text with lone surrogates (Python's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
-# C0 controls but tab, DEL, C1 controls, lone surrogates, and the bidirectional
-# overrides and isolates that can make a line read differently from what it holds.
-_UNSAFE = "\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069"
+# C0 controls but tab, DEL, C1 controls, lone surrogates, the line and paragraph
+# separators, and the bidirectional overrides and isolates that can make a line read
+# differently from what it holds.
+_UNSAFE = "\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _TERMINAL_UNSAFE = re.compile(f"[{_UNSAFE}]")
 _TERMINAL_UNSAFE_KEEP_NEWLINES = re.compile(f"[{_UNSAFE.replace(chr(0x0a) + '-', chr(0x0b) + '-')}]")
 # What XML 1.0 cannot hold at all, plus the same controls as above.
@@ -54,19 +56,39 @@ def xml_text(text: str) -> str:
     return _XML_UNSAFE.sub(_shown, text) if _XML_UNSAFE.search(text) else text
 
 
+def _json_escape(match: re.Match) -> str:
+    """A lone surrogate becomes the text `\\xNN` (its backslash escaped for JSON), as in
+    every other format, since UTF-8 cannot hold it; other characters a `\\uNNNN` escape."""
+    code = ord(match.group(0))
+    return "\\" + _shown(match) if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"
+
+
 def json_dumps(value, **options) -> str:
     """JSON that is valid UTF-8 and inert in a terminal: C1 controls, line and paragraph
-    separators, bidi controls and lone surrogates as `\\uNNNN` escapes (json already
-    escapes C0 controls). Readable text otherwise stays as it is."""
+    separators and bidi controls as `\\uNNNN` escapes (json already escapes C0 controls),
+    undecodable bytes of a file name as the text `\\xNN`. Readable text stays as it is."""
     text = json.dumps(value, ensure_ascii=False, **options)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return _JSON_UNSAFE.sub(_json_escape, text) if _JSON_UNSAFE.search(text) else text
 
 
 def workflow_data(text: str) -> str:
-    """The message of a GitHub workflow command (after the second `::`)."""
-    return terminal(text, keep_newlines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The message of a GitHub workflow command (after the second `::`): the runner's own
+    escapes for `%`, CR and LF, so a value cannot end the command line and start another;
+    other controls as for a terminal, since the log is shown in one."""
+    return terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def workflow_property(text: str) -> str:
     """A property value of a GitHub workflow command (`file=`, `title=`)."""
     return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_log(text: str) -> str:
+    """Log lines the GitHub runner will not read as workflow commands, however they begin
+    (a file may be named `::error::boom.md`): `text` is escaped for a terminal line by line
+    and wrapped in `::stop-commands::TOKEN` ... `::TOKEN::`. The token is the SHA-256 of the
+    escaped text, so output stays the same from run to run, yet no line can be the end
+    marker: it would have to contain the hash of the text that contains it."""
+    inert = terminal(text, keep_newlines=True)
+    token = hashlib.sha256(inert.encode("utf-8")).hexdigest()
+    return f"::stop-commands::{token}\n{inert}\n::{token}::"

@@ -3,9 +3,8 @@ stable fingerprint, severity (info ... blocker) and location.path / location.lin
 
 from __future__ import annotations
 
-import json
-
 from tpm.diagnostic import Severity
+from tpm.escaping import json_dumps
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -23,4 +22,4 @@ def render(result) -> str:
         }
         for d in result.diagnostics
     ]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(issues, indent=2) + "\n"

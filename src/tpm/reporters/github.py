@@ -4,11 +4,16 @@ GitHub shows at most 10 error and 10 warning annotations per step (and 10 notice
 the most severe come first, the rest are counted in a closing notice, and every finding
 is also printed as a plain log line. When `$GITHUB_STEP_SUMMARY` names a file, the CLI
 appends a Markdown summary to it (see `step_summary`).
+
+File names and messages come from the pull request. Annotations escape them as workflow
+command values; the plain lines are wrapped in `::stop-commands::`, so that a file named
+`::error::boom.md` is printed, not obeyed (see `escaping.workflow_log`).
 """
 
 from __future__ import annotations
 
 from tpm.diagnostic import Severity
+from tpm.escaping import workflow_data, workflow_log, workflow_property
 from tpm.reporters import text
 from tpm.report.escape import cell
 
@@ -17,12 +22,7 @@ SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub reads at most 1 MiB per step summar
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+escape_data, escape_property = workflow_data, workflow_property  # their names before escaping.py
 
 
 def render(result) -> str:
@@ -33,17 +33,20 @@ def render(result) -> str:
             continue
         shown[d.severity] += 1
         properties = (
-            f"file={escape_property(d.path)},line={d.line},endLine={d.end_line},col={d.column},"
-            f"title={escape_property(f'{d.rule} ({d.code})')}"
+            f"file={workflow_property(d.path)},line={d.line},endLine={d.end_line},col={d.column},"
+            f"title={workflow_property(f'{d.rule} ({d.code})')}"
         )
-        lines.append(f"::{_COMMAND[d.severity]} {properties}::{escape_data(d.message)}")
+        lines.append(f"::{_COMMAND[d.severity]} {properties}::{workflow_data(d.message)}")
     rest = len(ordered) - sum(shown.values())
     if rest:
         lines.append(
             f"::notice title=tpm::{rest} more finding{'s' if rest != 1 else ''} not shown as annotations "
             "(GitHub shows 10 of each kind); all are listed below and in the step summary"
         )
-    lines.append(text.render(result).rstrip("\n"))
+    findings = text.finding_lines(result)
+    if findings:
+        lines.append(workflow_log("\n".join(findings)))
+    lines.append(text.summary(result))
     return "\n".join(lines) + "\n"
 
 

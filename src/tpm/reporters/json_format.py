@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from tpm.diagnostic import Severity
+from tpm.escaping import json_dumps
 
 
 def render(result) -> str:
@@ -20,4 +19,4 @@ def render(result) -> str:
             "skipped_rules": list(result.skipped_rules),
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(document, indent=2) + "\n"

@@ -1,12 +1,17 @@
 """JUnit XML: one test case per document checked. A document with error findings fails
 (with --strict, any finding), its diagnostics in the failure's text; warnings and infos of
-a passing document are kept in its system-out."""
+a passing document are kept in its system-out.
+
+XML 1.0 cannot hold most control characters or U+FFFF, even as references, and GitLab
+and Jenkins drop a report that is not well-formed, so every path and message goes through
+`escaping.xml_text` (ElementTree then escapes the markup)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
 from tpm.diagnostic import Severity
+from tpm.escaping import path_text, xml_text
 
 
 def render(result, strict: bool = False) -> str:
@@ -20,15 +25,15 @@ def render(result, strict: bool = False) -> str:
         suites, "testsuite", name="tpm check", tests=str(len(paths)), failures=str(len(failing)), errors="0", skipped="0"
     )
     for path in paths:
-        folder, _, name = path.rpartition("/")
-        case = ElementTree.SubElement(suite, "testcase", classname=folder.replace("/", ".") or "(root)", name=name, file=path)
+        shown = xml_text(path_text(path))  # shown as in every format, then what XML can hold
+        folder, _, name = shown.rpartition("/")
+        case = ElementTree.SubElement(suite, "testcase", classname=folder.replace("/", ".") or "(root)", name=name, file=shown)
         found = by_path.get(path, [])
-        lines = "\n".join(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}" for d in found)
+        lines = "\n".join(f"{shown}:{d.line}:{d.column}: {d.severity.value} {d.rule} {xml_text(d.message)}" for d in found)
         if path in failing:
             worst = min(found, key=lambda d: d.severity.rank)
-            failure = ElementTree.SubElement(
-                case, "failure", type=worst.rule, message=f"{len(found)} finding{'s' if len(found) != 1 else ''}: {worst.message}"
-            )
+            message = f"{len(found)} finding{'s' if len(found) != 1 else ''}: {worst.message}"
+            failure = ElementTree.SubElement(case, "failure", type=worst.rule, message=xml_text(message))
             failure.text = lines
         elif found:
             ElementTree.SubElement(case, "system-out").text = lines

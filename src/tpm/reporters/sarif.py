@@ -8,10 +8,9 @@ the passing of days (see engine.fingerprints).
 
 from __future__ import annotations
 
-import json
-
 from tpm import __version__
 from tpm.diagnostic import Severity
+from tpm.escaping import json_dumps
 from tpm.report.escape import link
 from tpm.rules import all_rules
 
@@ -61,4 +60,4 @@ def render(result) -> str:
         "version": "2.1.0",
         "runs": [{"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(document, indent=2) + "\n"

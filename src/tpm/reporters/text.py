@@ -1,23 +1,30 @@
-"""`path:line:col: severity slug message`, one per line, then a summary line."""
+"""`path:line:col: severity slug message`, one per line, then a summary line.
+
+Paths and messages come from the repository, so each goes through `escaping` to one inert
+line: a file name cannot clear the screen, write the clipboard or start a new line."""
 
 from __future__ import annotations
 
 from tpm.diagnostic import Severity
+from tpm.escaping import path_text, terminal
 from tpm.wording import plural
 
 
 def render(result) -> str:
-    lines = [
-        f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.rule} {_one_line(d.message)}"
+    return "\n".join(finding_lines(result) + [summary(result)]) + "\n"
+
+
+def finding_lines(result) -> list[str]:
+    """One inert line per finding, in the result's order."""
+    return [
+        f"{path_text(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.rule} {_one_line(d.message)}"
         for d in result.diagnostics
     ]
-    lines.append(summary(result))
-    return "\n".join(lines) + "\n"
 
 
 def _one_line(message: str) -> str:
-    return message.replace("\r", " ").replace("\n", " ")
-
+    """A message on one line: line breaks read as spaces, other controls escaped."""
+    return terminal(message.replace("\r", " ").replace("\n", " "))
 
 
 def summary(result) -> str:
