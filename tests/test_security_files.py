@@ -250,3 +250,16 @@ def test_an_internal_error_names_its_place_never_its_message(tmp_path, monkeypat
     assert outcome.code == 2
     assert outcome.err.startswith("tpm: internal error: ValueError at test_security_files.py:")
     assert SECRET not in outcome.err + outcome.out
+
+
+# --------------------------------------- caches are written inside the git directory
+
+
+def test_caches_are_not_written_through_a_restored_link_out_of_the_git_directory(tmp_path):
+    repo = _repo(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, repo / ".git" / "tpm-cache")  # as a restored CI cache could hold
+    outcome = run_tpm(repo, "check", "--today", "2026-12-01")
+    assert (outcome.code, outcome.err) == (0, "")
+    assert list(elsewhere.iterdir()) == []

@@ -1,9 +1,10 @@
 """`tpm changes`: a stand-up digest of what changed in project state since a date or ref.
 
 The project as it was (every document at the last commit before the date, or at the
-ref) is read with one `git ls-tree` and one `git cat-file --batch`, parsed exactly as
-`tpm check` parses files, and compared by id with the project as it is now, uncommitted
-edits included. Reported: new, closed and re-scored risks; milestone status changes and
+ref) is read with one `git ls-tree` and `git cat-file` (sizes first: a past version over
+the 1 MiB cap that documents have is never read, and the document counts as absent then,
+so it shows as new), parsed exactly as `tpm check` parses files, and compared by id with
+the project as it is now, uncommitted edits included. Reported: new, closed and re-scored risks; milestone status changes and
 due-date moves; checkpoints ticked; decisions made (accepted or rejected); post-mortem
 action items closed.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from tpm import git
 from tpm.discover import discover
 from tpm.errors import UsageError
+from tpm.escaping import terminal
 from tpm.model import Project, load_project, natural_key
 from tpm.report.escape import cell, link
 from tpm.rules.content import risk_score
@@ -54,6 +56,7 @@ def project_at(root, commit: str | None, config) -> Project:
     candidates = discover(root, config, listed=sorted(blobs_by_path))
     blobs = git.read_blobs(root, sorted({blobs_by_path[c.path] for c in candidates}))
     contents = {c.path: blobs[blobs_by_path[c.path]] for c in candidates if blobs_by_path[c.path] in blobs}
+    contents = {path: content for path, content in contents.items() if not isinstance(content, git.OversizedBlob)}
     return load_project(root, [c for c in candidates if c.path in contents], config, contents=contents)
 
 
@@ -128,16 +131,19 @@ def _grouped(changes: list[Change]):
 
 
 def render_text(changes: list[Change], since: str) -> str:
+    """The digest for a terminal: ids and titles come from the repository, so each is one
+    line with its controls escaped."""
     if not changes:
-        return f"No changes in project state {since}.\n"
-    out = [f"Changes in project state {since}:"]
+        return f"No changes in project state {terminal(since)}.\n"
+    out = [f"Changes in project state {terminal(since)}:"]
     for section, rows in _grouped(changes):
         out.append(f"\n{section}")
-        out.extend(f"  {c.id}  {' '.join(c.text.split())}" for c in rows)
+        out.extend(f"  {terminal(c.id)}  {terminal(' '.join(c.text.split()))}" for c in rows)
     return "\n".join(out) + "\n"
 
 
 def render_markdown(changes: list[Change], since: str, link_base: str) -> str:
+    """The digest as Markdown: every id and text through `cell`, every path through `link`."""
     if not changes:
         return f"No changes in project state {cell(since)}.\n"
     out = [f"## Changes in project state {cell(since)}"]

@@ -4,9 +4,11 @@ a run's time, and most files do not change between two runs.
 
 An entry is keyed by the file's path, its path type and its exact bytes, inside a cache
 keyed by tpm's version, the type configuration and every effective schema; change any of
-them and nothing stale can be found. The file is JSON, checked entry by entry as it is
-read: a corrupt or foreign entry is parsed afresh, never trusted. `--no-cache` bypasses
-it. It is rewritten only when something changed, and then holds just this run's files.
+them and nothing stale can be found. The file is signed JSON (cachefile.py): one this
+clone did not write, such as a planted or restored file claiming a broken file is clean,
+is ignored whole. Entries are still checked one by one as they are read: a corrupt one is
+parsed afresh. `--no-cache` bypasses it. It is rewritten only when something changed,
+and then holds just this run's files.
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from tpm import __version__
-from tpm.errors import UsageError
-from tpm.fsutil import write_atomic
+from tpm import __version__, cachefile
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
 from tpm.model import mark_rows
 
-FORMAT = "tpm-documents/2"
+FORMAT = "tpm-documents/3"
 _NOT_A_DOCUMENT = "-"
 
 
 class DocumentCache:
     def __init__(self, git_dir: Path):
+        self.git_dir = git_dir
         self.path = git_dir / "tpm-cache" / "documents.json"
         self._stored: dict = {}
         self._used: dict = {}  # digest -> Document (or None), from this run
@@ -43,13 +44,9 @@ class DocumentCache:
             default=str,
         )
         self._key = hashlib.sha1(fingerprint.encode()).hexdigest()
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == self._key:
-                entries = data.get("entries")
-                self._stored = entries if isinstance(entries, dict) else {}
-        except (OSError, ValueError):
-            self._stored = {}
+        data = cachefile.load(self.path, self.git_dir, FORMAT)
+        if data is not None and data.get("key") == self._key and isinstance(data.get("entries"), dict):
+            self._stored = data["entries"]
 
     @staticmethod
     def _digest(candidate, source: SourceFile) -> str:
@@ -81,11 +78,7 @@ class DocumentCache:
         if self._key is None or not (self._new or set(self._stored) - set(self._used)):
             return
         entries = {digest: _NOT_A_DOCUMENT if doc is None else _encode(doc) for digest, doc in sorted(self._used.items())}
-        payload = json.dumps({"format": FORMAT, "key": self._key, "entries": entries}, separators=(",", ":"))
-        try:
-            write_atomic(self.path, payload)
-        except UsageError:
-            pass
+        cachefile.save(self.path, self.git_dir, FORMAT, {"key": self._key, "entries": entries})
 
 
 def _encode(document) -> dict:

@@ -97,7 +97,7 @@ def read_source(abs_path: str | bytes) -> SourceFile | None:
     try:
         data = read_regular(abs_path, MAX_FILE_BYTES)
     except TooLarge as exc:
-        return _unreadable(f"file is {exc.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
+        return oversized(exc.size)
     except NotRegular:
         if os.path.isdir(abs_path):
             return None
@@ -113,6 +113,11 @@ def read_source(abs_path: str | bytes) -> SourceFile | None:
     source = split_source(data)
     source.raw = data
     return source
+
+
+def oversized(size: int) -> SourceFile:
+    """A file over the size cap, in the work tree or in git: reported, never read."""
+    return _unreadable(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not read")
 
 
 def _unreadable(message: str, line: int = 1, column: int = 1) -> SourceFile:

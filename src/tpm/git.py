@@ -7,11 +7,14 @@ of files, and a subprocess starts faster than a library imports.
 
 from __future__ import annotations
 
+import datetime
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from tpm.boundary import MAX_FILE_BYTES
 from tpm.errors import UsageError
 
 _NOT_FOUND = "git is not installed or not on PATH; tpm reads the project through git"
@@ -75,7 +78,8 @@ def staged_contents(root: Path) -> dict[str, bytes]:
 
 
 def index_contents(root: Path, names: list[str]) -> dict[str, bytes]:
-    """What the index holds for `names` (one `ls-files` and one `cat-file --batch`)."""
+    """What the index holds for `names` (one `ls-files` and `read_blobs`); a version over
+    the size cap is an `OversizedBlob`, for the caller to report as it reports such a file."""
     listed = run(["ls-files", "-s", "-z", "--", *names], root).stdout.split(b"\0")
     blobs = {}
     for entry in listed:
@@ -130,40 +134,72 @@ class Change:
 @dataclass(frozen=True)
 class Commit:
     sha: str
-    date: str  # committer date, YYYY-MM-DD in the committer's own time zone
+    date: str | None  # committer date, YYYY-MM-DD in the committer's own time zone; None: unknown
     changes: tuple
+
+
+_EPOCH = datetime.date(1970, 1, 1)
+
+
+def committer_day(stamp: bytes, zone: bytes) -> str | None:
+    """The committer's own calendar day of a raw git date (`1700000000`, `+0100`).
+
+    Commit dates are whatever the committer wrote, so they are read raw and converted
+    here: git's own ISO formatting dies on a date before 1970 in the committer's zone (`0
+    -1200`), and its years past 9999 are no date Python can hold. A missing, malformed or
+    out-of-range date is None (unknown), never an error."""
+    if not (stamp.isdigit() and len(stamp) <= 20 and len(zone) == 5 and zone[:1] in (b"+", b"-") and zone[1:].isdigit()):
+        return None
+    offset = (int(zone[1:3]) * 3600 + int(zone[3:]) * 60) * (-1 if zone[:1] == b"-" else 1)
+    try:
+        return (_EPOCH + datetime.timedelta(days=(int(stamp) + offset) // 86400)).isoformat()
+    except OverflowError:
+        return None
 
 
 def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[Commit]:
     """Commits newest first along the first-parent line, with the files they changed.
 
     Streaming: stop iterating and the git process is ended, so a caller that has what it
-    needs does not pay for the rest of history. Merges count as the change they bring
-    to the first-parent line (`--diff-merges=first-parent`), so a pull request's edits
-    are dated when they landed.
+    needs does not pay for the rest of history. Dates are read raw (see `committer_day`).
+    Merges count as the change they bring to the first-parent line
+    (`--diff-merges=first-parent`), so a pull request's edits are dated when they landed.
     """
     args = [
         "log", revisions, "--first-parent", "--diff-merges=first-parent", "--raw", "-z",
-        "--no-abbrev", "-M", "--no-color", "--format=%x01%H %cI", "--", *pathspecs,
+        "--no-abbrev", "-M", "--no-color", "--date=raw", "--format=%x01%H %cd", "--", *pathspecs,
     ]
-    try:
-        process = subprocess.Popen(["git", *args], cwd=root, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise UsageError(_NOT_FOUND) from None
+    process = _start(args, root)
     finished = False
     try:
         yield from _parse_log(_nul_tokens(process.stdout))
         finished = True
     finally:
-        if not finished:
-            process.kill()
-        process.stdout.close()
-        stderr = process.stderr.read()
-        process.stderr.close()
-        code = process.wait()
-    if finished and code != 0:
-        raise UsageError(_explain(stderr.decode("utf-8", "replace"), root))
+        stderr = _end(process, killed=not finished)
+    if finished and process.returncode != 0:
+        raise UsageError(_explain(stderr, root))
+
+
+def _start(args: list[str], cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.Popen:
+    """A streaming `git ARGS`, for output read as it comes."""
+    try:
+        return subprocess.Popen(["git", *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise UsageError(_NOT_FOUND) from None
+    except OSError as exc:
+        raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
+
+
+def _end(process: subprocess.Popen, killed: bool) -> str:
+    """Wait for a streaming git (ended first when `killed`, as when its reader stopped
+    early) and return what it wrote to stderr."""
+    if killed:
+        process.kill()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.stderr.close()
+    process.wait()
+    return stderr.decode("utf-8", "replace")
 
 
 def _nul_tokens(stream) -> Iterator[bytes]:
@@ -184,8 +220,9 @@ def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
         if token.startswith(b"\x01"):
             if sha is not None:
                 yield Commit(sha, date, tuple(changes))
-            header = token[1:].decode("ascii").split()
-            sha, date, changes = header[0], header[1][:10], []
+            header = token[1:].split()
+            sha, changes = header[0].decode("ascii"), []
+            date = committer_day(*header[1:3]) if len(header) == 3 else None
         elif token.startswith(b":"):
             fields = token[1:].split()
             status = fields[4][:1].decode("ascii")
@@ -199,21 +236,91 @@ def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
         yield Commit(sha, date, tuple(changes))
 
 
-def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
-    """The contents of many blobs from one `git cat-file --batch` process."""
+class OversizedBlob(bytes):
+    """Stands in for a blob over the size cap: empty bytes that carry only its `size`, so
+    a caller can say why the version was not read (its content never enters memory)."""
+
+    size: int
+
+    def __new__(cls, size: int):
+        blob = super().__new__(cls)
+        blob.size = size
+        return blob
+
+
+def blob_sizes(root: Path, shas: list[str]) -> dict[str, int]:
+    """The size of each blob among `shas` (missing objects and non-blobs left out), from
+    one `cat-file --batch-check`: git reads only the object's header, so asking about a
+    huge blob (or a small pack that inflates to gigabytes) costs nothing."""
     if not shas:
         return {}
-    output = run(["cat-file", "--batch"], root, input="".join(f"{s}\n" for s in shas).encode()).stdout
-    blobs, position = {}, 0
-    while position < len(output):
-        end = output.index(b"\n", position)
-        header = output[position:end].split()
-        position = end + 1
-        if len(header) < 3 or header[1] != b"blob":
-            continue  # "<sha> missing": nothing to read for it
-        size = int(header[2])
-        blobs[header[0].decode("ascii")] = output[position : position + size]
-        position += size + 1
+    output = run(["cat-file", "--batch-check"], root, input="".join(f"{s}\n" for s in shas).encode()).stdout
+    sizes = {}
+    for line in output.split(b"\n"):
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == b"blob" and fields[2].isdigit():
+            sizes[fields[0].decode("ascii")] = int(fields[2])
+    return sizes
+
+
+def iter_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> Iterator[bytes | None]:
+    """The content of each of `shas`, in order (repeats included), streamed from one `git
+    cat-file --batch`, so only one blob is in memory at a time. None for an object that is
+    missing, not a blob or over `limit` (skipped unread: callers ask `blob_sizes` first, so
+    git never even inflates it)."""
+    if not shas:
+        return
+    process = _start(["cat-file", "--batch"], root, stdin=subprocess.PIPE)
+    feeder = threading.Thread(target=_feed, args=(process.stdin, shas), daemon=True)
+    feeder.start()
+    out, finished = process.stdout, False
+    try:
+        for _ in shas:
+            header = out.readline(1024).split()
+            if not header:
+                break  # git stopped early; its error is raised below
+            size = int(header[2]) if len(header) == 3 and header[2].isdigit() else -1
+            if header[1:2] == [b"blob"] and 0 <= size <= limit:
+                blob = out.read(size)
+                out.read(1)  # the newline after the content
+                yield blob
+                continue
+            _skip(out, size + 1)  # an object we will not hold: its bytes and the newline
+            yield None
+        else:
+            finished = True
+    finally:
+        stderr = _end(process, killed=not finished)
+        feeder.join()
+    if not finished:
+        raise UsageError(_explain(stderr, root))
+
+
+def _skip(stream, count: int) -> None:
+    while count > 0:
+        chunk = stream.read(min(count, 1 << 16))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
+def _feed(stream, shas: list[str]) -> None:
+    """Write the object names on a thread, so git never blocks on a full output pipe."""
+    try:
+        for sha in shas:
+            stream.write(f"{sha}\n".encode("ascii"))
+        stream.close()
+    except OSError:  # git was ended early
+        pass
+
+
+def read_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> dict[str, bytes]:
+    """The contents of many blobs, each at most `limit` bytes: one over it is an `OversizedBlob`
+    (its size is checked first, so it is never read); missing ones are left out."""
+    sizes = blob_sizes(root, sorted(set(shas)))
+    small = [sha for sha, size in sizes.items() if size <= limit]
+    blobs = {sha: blob for blob, sha in zip(iter_blobs(root, small, limit), small) if blob is not None}
+    blobs.update((sha, OversizedBlob(size)) for sha, size in sizes.items() if size > limit)
     return blobs
 
 
@@ -260,8 +367,18 @@ def skip_worktree_contents(root: Path, names: list[str]) -> dict[str, bytes]:
 
 
 def commit_before(root: Path, day) -> str | None:
-    """The last commit on the first-parent line before `day` (a date) began."""
-    found = run(["rev-list", "-1", "--first-parent", f"--before={day.isoformat()} 00:00", "HEAD"], root, check=False)
+    """The last commit on the first-parent line before `day` (a date) began, in the
+    machine's local time. The moment is computed here and given to git as a timestamp:
+    git's date parser misreads years before 1970 and past 9999, and takes `@0` for no
+    limit at all. Before 1970 there can be no commit (git's timestamps are unsigned)."""
+    try:
+        moment = int(datetime.datetime.combine(day, datetime.time()).timestamp())
+    except (OverflowError, OSError, ValueError):
+        moment = 0 if day.year < 1970 else None
+    if moment is not None and moment < 1:
+        return None
+    limit = [f"--before=@{moment}"] if moment is not None else []
+    found = run(["rev-list", "-1", "--first-parent", *limit, "HEAD"], root, check=False)
     return found.stdout.decode().strip() or None
 
 

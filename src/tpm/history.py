@@ -10,13 +10,19 @@ unchanged. All of it is a fold over the file's versions, oldest first:
 
 The versions come from one streaming `git log --raw` over the type folders (following
 renames, stopping once every file's creation has been seen), run while the documents are
-parsed, and one `git cat-file --batch` for their contents. Only the folded states are cached, under the git directory,
+parsed, and one `git cat-file --batch` streaming their contents. A version over the
+1 MiB cap that documents have is never read (its size is asked first): it is skipped, as
+if that commit had not touched the file, so the fold compares the versions on either side
+of it. Only the folded states are cached, under the git directory, signed (cachefile.py),
 keyed by HEAD: after a new commit only the new commits are read and folded on top.
 Uncommitted changes are folded in last, dated today, and never cached.
 
 Dates are committer dates, as the committer's own calendar day: the day a change landed
 on this line of history. Author dates survive rebases and cherry-picks, so a review
-cherry-picked today would look weeks old; committer dates do not have that problem.
+cherry-picked today would look weeks old; committer dates do not have that problem. A
+commit whose date git cannot give or that lies outside years 1-9999 has an unknown date
+(None): its changes are folded in order, dated None, and the rules read an unknown date
+as today (nothing looks stale or late because of it).
 """
 
 from __future__ import annotations
@@ -30,16 +36,25 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tpm import __version__, git
+from tpm import __version__, cachefile, git, yamlload
+from tpm.boundary import MAX_FILE_BYTES
 from tpm.document import heading_key, split_source
 from tpm.errors import UsageError
-from tpm.fsutil import write_atomic
 from tpm.globs import literal_folder
 
-CACHE_FORMAT = "tpm-history/4"
+CACHE_FORMAT = "tpm-history/5"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
 _TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
-_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
+# A top-level `key: value` line whose key YAML reads exactly as written: plain, or quoted
+# without escapes ('' is a single-quoted key's only escape).
+_TOP_KEY = re.compile(r"""(?:([^\s#&*!|>'"%@`{}\[\],?:-](?:[^:#]*[^\s:#])?)|"([^"\\]*)"|'((?:[^']|'')*)')[ \t]*:(?:[ \t]+(.*))?""")
+# What in a tracked value makes YAML read it otherwise than as its text: an alias (`*a`),
+# an escape in a double-quoted scalar, a comment (a date in it would be taken for the value).
+_NOT_LITERAL = re.compile(r"[*\\#]")
+# A value that starts a quoted scalar closes it on its own line (else YAML reads the lines
+# after it, `due:` lines included, as part of it).
+_CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
 _TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -63,19 +78,14 @@ class Snapshot:
 
 def snapshot(text: str) -> Snapshot:
     """A light line scan, not a full parse: enough to tell what changed, and cheap enough
-    to run on every historical version of every file."""
+    to run on every historical version of every file. Where the scan could read a tracked
+    key otherwise than YAML does, the version's front-matter is loaded as YAML instead."""
     source = split_source(text.encode("utf-8")) if isinstance(text, str) else split_source(text)
     fields = {}
     if source.front_matter is not None:
-        current = None
-        for line in source.front_matter.split("\n"):
-            match = _TOP_KEY.match(line)
-            if match:
-                current = match.group(1) if match.group(1) in _TRACKED_FIELDS else None
-                if current:
-                    fields[current] = match.group(2).strip()
-            elif current and line[:1] in (" ", "\t"):
-                fields[current] += "\n" + line.strip()  # a block scalar's continuation
+        fields = _scanned_fields(source.front_matter)
+        if fields is None:
+            fields = _loaded_fields(source.front_matter)
     mitigation, in_mitigation, level = [], False, 0
     tasks = []
     for line in source.body.split("\n"):
@@ -92,6 +102,70 @@ def snapshot(text: str) -> Snapshot:
         if _TASK_LINE.match(line):
             tasks.append(line.strip())
     return Snapshot(source.front_matter, fields, " ".join(" ".join(mitigation).split()), tasks)
+
+
+def _scanned_fields(front_matter: str) -> dict | None:
+    """Tracked top-level key -> the raw text of its value, by lines; None when a top-level
+    line is one the scan cannot read as YAML would (a flow mapping, a `?` key, an anchor,
+    tag or escape on a key, a list, an indented mapping, a quoted value or flow collection
+    that goes on over the next lines) or a tracked value is not plain text."""
+    if _LINE_BREAKS.search(front_matter):
+        return None
+    fields, current, started = {}, None, False
+    for line in front_matter.split("\n"):
+        if not line or line[0] in " \t":
+            if current and line:
+                fields[current] += "\n" + line.strip()  # a block or multi-line scalar's continuation
+            elif not started and line.strip():
+                return None  # the whole mapping is indented: its keys are not at column 0
+            continue
+        if line[0] == "#":
+            continue
+        started = True
+        match = _TOP_KEY.fullmatch(line)
+        if match is None:
+            return None
+        plain, double, single = match.group(1, 2, 3)
+        key = plain if plain is not None else double if double is not None else single.replace("''", "'")
+        value = (match.group(4) or "").strip()
+        if not _ends_on_its_line(value):
+            return None
+        current = key if key in _TRACKED_FIELDS else None
+        if current:
+            fields[current] = value
+    if any(_NOT_LITERAL.search(value) for value in fields.values()):
+        return None
+    return fields
+
+
+def _ends_on_its_line(value: str) -> bool:
+    """Whether YAML's reading of a top-level value stops at the end of its line: not a
+    quoted scalar or flow collection left open (nor one behind an anchor or a tag)."""
+    if not value or value[0] not in "\"'[{&!":
+        return True
+    if value[0] in "\"'":
+        return _CLOSED_QUOTE.fullmatch(value) is not None
+    if value[0] in "[{":
+        return not ('"' in value or "'" in value) and value.count("[") == value.count("]") and value.count("{") == value.count("}")
+    return False
+
+
+def _loaded_fields(front_matter: str) -> dict:
+    """The tracked fields as the YAML loader reads them, as text (the slow, exact way)."""
+    data = yamlload.load(front_matter, 2).data
+    if not isinstance(data, dict):
+        return {}
+    return {name: _as_text(data[name]) for name in _TRACKED_FIELDS if name in data}
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
 
 
 def _due(fields: dict) -> str | None:
@@ -138,12 +212,13 @@ class FileHistory:
     scoring_fields: list = field(default_factory=list)  # what changed then
     line_since: dict = field(default_factory=dict)  # digest of a task line -> date it has stood since
 
-    def advance(self, date: str, text) -> None:
-        """Fold in the next version of the file, dated `date` (YYYY-MM-DD)."""
+    def advance(self, date: str | None, text) -> None:
+        """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown)."""
         snap = snapshot(text)
         first = self.seq == 0
         self.seq += 1
-        self.created = self.created or date
+        if first:
+            self.created = date  # stays None when the first commit's date is unknown
         self.last_change = date
         digest = hashlib.sha1((snap.front_matter or "").encode("utf-8", "surrogatepass")).hexdigest()
         if digest != self.front_matter_hash:
@@ -167,7 +242,7 @@ class FileHistory:
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
 
     def slips(self) -> list[dict]:
-        """Each move of `due` to a later date: {"date", "from", "to", "days"}."""
+        """Each move of `due` to a later date: {"date" (None: unknown), "from", "to", "days"}."""
         found = []
         for when, old, new in self.due_moves:
             try:
@@ -195,9 +270,14 @@ class FileHistory:
                 raise TypeError(f"cached {name} has the wrong type")
             if value is not None and default is None and not isinstance(value, str):
                 raise TypeError(f"cached {name} is not text")
-        texts = [*state.line_since, *state.line_since.values(), *state.scoring.values(), *state.scoring_fields]
-        texts += [item for move in state.due_moves for item in (move if isinstance(move, list) and len(move) == 3 else [None])]
-        if not all(isinstance(text, str) for text in texts):
+        texts = [*state.line_since, *state.scoring.values(), *state.scoring_fields]
+        dates = [*state.line_since.values()]  # a date may be unknown (None)
+        for move in state.due_moves:
+            if not (isinstance(move, list) and len(move) == 3):
+                raise TypeError("cached due move has the wrong shape")
+            dates.append(move[0])
+            texts += move[1:]
+        if not all(isinstance(text, str) for text in texts) or not all(d is None or isinstance(d, str) for d in dates):
             raise TypeError("cached history holds values that are not text")
         return state
 
@@ -252,12 +332,12 @@ class HistoryReader:
         self.root, self.head, self.use_cache, self.staged = root, state.head, use_cache, staged
         self.specs = pathspecs(config)
         self.key = hashlib.sha1(json.dumps([__version__, self.specs]).encode()).hexdigest()
-        self.cache_path = state.git_dir / "tpm-cache" / "history.json"
+        self.git_dir, self.cache_path = state.git_dir, state.git_dir / "tpm-cache" / "history.json"
         self.files: dict[str, FileHistory] = {}
         self._collected = self._error = self._thread = None
         if self.head is None:
             return  # no commits yet: everything is uncommitted, so everything is new
-        cached = _load_cache(self.cache_path, self.key) if use_cache else None
+        cached = _load_cache(self.cache_path, self.git_dir, self.key) if use_cache else None
         if cached is not None and cached[0] == self.head:
             self.files = cached[1]
             return
@@ -282,7 +362,7 @@ class HistoryReader:
                 raise self._error
             _fold(self.root, self._collected, self.files)
             if self.use_cache:
-                _save_cache(self.cache_path, self.key, self.head, self.files)
+                _save_cache(self.cache_path, self.git_dir, self.key, self.head, self.files)
         wanted = {d.path for d in project.documents}
         changed = git.uncommitted_paths(self.root, self.specs, self.staged, self.head) & wanted
         by_path = project.by_path
@@ -295,7 +375,7 @@ class _Collected:
     """What one log pass found, before any content is read."""
 
     incremental: bool
-    versions: dict = field(default_factory=dict)  # newest path -> [(date, blob)], newest first
+    versions: dict = field(default_factory=dict)  # newest path -> [(date or None, blob)], newest first
     alias: dict = field(default_factory=dict)  # an older name -> its newest path
     created: set = field(default_factory=set)
     deleted: set = field(default_factory=set)
@@ -339,36 +419,36 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set 
 
 def _fold(root: Path, found: _Collected, files: dict) -> None:
     """Fold the collected versions into `files` (cached states follow their renames, a
-    file created anew starts afresh)."""
+    file created anew starts afresh). Contents stream in fold order, one at a time; a
+    version over the size cap is skipped unread."""
     for old, current in found.alias.items():
         if old in files and current not in found.created:
             files[current] = files.pop(old)
     for path in found.deleted - set(found.versions):
         files.pop(path, None)
-    blobs = git.read_blobs(root, sorted({blob for entries in found.versions.values() for _, blob in entries}))
+    plan = []  # (state, date, blob), each file's versions oldest first
     for path, entries in found.versions.items():
         state = FileHistory() if path in found.created else files.get(path, FileHistory())
         files[path] = state
-        for date, blob in reversed(entries):
-            if blob in blobs:
-                state.advance(date, blobs[blob])
+        plan += [(state, date, blob) for date, blob in reversed(entries)]
+    sizes = git.blob_sizes(root, sorted({blob for _, _, blob in plan}))
+    plan = [step for step in plan if sizes.get(step[2], MAX_FILE_BYTES + 1) <= MAX_FILE_BYTES]
+    for content, (state, date, _) in zip(git.iter_blobs(root, [blob for _, _, blob in plan]), plan):
+        if content is not None:
+            state.advance(date, content)
 
 
-def _load_cache(path: Path, key: str):
-    """(head, files) from the cache, or None when it is missing, foreign or corrupt."""
+def _load_cache(path: Path, git_dir: Path, key: str):
+    """(head, files) from the cache, or None when it is missing, unsigned, foreign or corrupt."""
+    data = cachefile.load(path, git_dir, CACHE_FORMAT)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CACHE_FORMAT or data.get("key") != key or not isinstance(data.get("head"), str):
+        if data is None or data.get("key") != key or not isinstance(data.get("head"), str):
             return None
         return data["head"], {p: FileHistory.from_json(s) for p, s in data["files"].items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-def _save_cache(path: Path, key: str, head: str, files: dict) -> None:
-    """Write the cache atomically; a read-only git directory just means no cache."""
-    payload = {"format": CACHE_FORMAT, "key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}}
-    try:
-        write_atomic(path, json.dumps(payload, separators=(",", ":")))
-    except UsageError:
-        pass
+def _save_cache(path: Path, git_dir: Path, key: str, head: str, files: dict) -> None:
+    """Write the cache, signed and atomically; a read-only git directory just means no cache."""
+    cachefile.save(path, git_dir, CACHE_FORMAT, {"key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}})

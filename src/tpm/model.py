@@ -15,7 +15,7 @@ from pathlib import Path
 from tpm import git
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
-from tpm.document import Body, Problem, SourceFile, load_front_matter, read_source, split_source
+from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, read_source, split_source
 from tpm.schema import Schemas
 from tpm.yamlload import Mark
 
@@ -229,7 +229,9 @@ def load_document(
     With a document cache, an unchanged file is taken from it instead of parsed again.
     With `source_bytes`, those bytes are checked as if they were the file's (a new
     document before it is written, a staged or a past version)."""
-    if source_bytes is not None:
+    if isinstance(source_bytes, git.OversizedBlob):  # a staged or sparse version over the cap, never read
+        source = oversized(source_bytes.size)
+    elif source_bytes is not None:
         source = split_source(source_bytes)
         source.raw = source_bytes
     else:
@@ -326,7 +328,7 @@ def _with_derived(document: Document, type_config: TypeConfig) -> dict:
 def load_project(root: Path, candidates: list, config: Config, cache=None, contents: dict | None = None) -> Project:
     """Every candidate read and checked; `contents` gives some files' bytes in place of the
     work tree's (the index's version, for --staged)."""
-    schemas = Schemas(config)
+    schemas = Schemas(config, root)
     if cache is not None:
         cache.use_fingerprint(config, schemas)
     documents, missing = [], []

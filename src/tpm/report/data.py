@@ -32,7 +32,7 @@ import posixpath
 from pathlib import Path
 
 from tpm.diagnostic import Severity
-from tpm.model import natural_key
+from tpm.model import natural_key, parse_iso_date
 from tpm.report.escape import link as encode_link
 from tpm.rules.content import has_mitigation, risk_score
 from tpm.rules.references import named_successors
@@ -111,8 +111,8 @@ def _milestone(document, history, today: datetime.date, link) -> dict:
     state = history.for_path(document.path) if history else None
     moves = state.slips() if state else []
     start = document.date("start")
-    if start is None and state is not None and state.created:
-        start = datetime.date.fromisoformat(state.created)
+    if start is None and state is not None:
+        start = parse_iso_date(state.created)  # None when the first commit's date is unknown
     return {
         "id": document.id,
         "title": document.title,
@@ -146,6 +146,7 @@ def _risks(project, history, today: datetime.date, link, config) -> dict:
             heatmap[5 - likelihood][impact - 1] += 1
         state = history.for_path(risk.path) if history else None
         last_review = state.front_matter_changed if state else None
+        reviewed_on = parse_iso_date(last_review)  # None when the commit's date is unknown
         rows.append({
             "id": risk.id,
             "title": risk.title,
@@ -158,7 +159,7 @@ def _risks(project, history, today: datetime.date, link, config) -> dict:
             "owner": risk.text("owner"),
             "status": risk.status,
             "last_review": last_review,
-            "review_age_days": (today - datetime.date.fromisoformat(last_review)).days if last_review else None,
+            "review_age_days": (today - reviewed_on).days if reviewed_on else None,
             "mitigated": has_mitigation(risk),
         })
     rows.sort(key=lambda r: (-r["score"], natural_key(r["id"] or ""), r["path"]))

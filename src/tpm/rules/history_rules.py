@@ -1,7 +1,8 @@
 """Rules that read git history: what was actually updated, and when.
 
 They receive the history index built once per run (history.py) and never call git. A
-file's uncommitted changes count as made today.
+file's uncommitted changes count as made today. A commit date git could not give (None)
+counts as today too: an unknown date never makes something look stale.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from tpm.rules.registry import rule
 from tpm.wording import plural
 
 
+def _day(date: str | None) -> str:
+    """A history date as shown in a message."""
+    return date or "an unknown date"
 
 
 @rule("stale-checkpoint", "TPM401", "warning", scope="history", options={"grace_days": 1})
@@ -92,7 +96,7 @@ def unreviewed_risk(project, history, ctx):
             changed = ", ".join(state.scoring_fields)
             yield Finding(
                 risk.path, line, column,
-                f"{changed} changed on {state.scoring_changed}, after the last review ({state.reviewed_set}); "
+                f"{changed} changed on {_day(state.scoring_changed)}, after the last review ({_day(state.reviewed_set)}); "
                 "re-assess it and update `reviewed`",
                 severity=severity,
             )
@@ -128,6 +132,6 @@ def slipped_milestone(project, history, ctx):
         total = sum(slip["days"] for slip in slips)
         if len(slips) > ctx.options["max_slips"] or total > ctx.options["max_slip_days"]:
             line, column = milestone.value_position("due")
-            named = "; ".join(f"{s['date']}: {s['from']} → {s['to']} (+{s['days']}d)" for s in slips)
+            named = "; ".join(f"{_day(s['date'])}: {s['from']} → {s['to']} (+{s['days']}d)" for s in slips)
             times = "once" if len(slips) == 1 else f"{len(slips)} times"
             yield Finding(milestone.path, line, column, f"due moved later {times}, {plural(total, 'day')} in total: {named}")
