@@ -313,7 +313,11 @@ def schema(type_name, config_file):
     config = _config_for(Path.cwd(), config_file)
     if type_name not in config.types:
         raise UsageError(f"unknown type {type_name!r} (known: {', '.join(config.types)})")
-    click.echo(json.dumps(Schemas(config).effective(type_name), indent=2, ensure_ascii=False))
+    try:  # schema files must stay inside the repository (outside one: the folder, as for the config)
+        root = git.repository_root(Path.cwd())
+    except UsageError:
+        root = Path.cwd()
+    click.echo(json_dumps(Schemas(config, root).effective(type_name), indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -212,12 +212,12 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
         types[name] = replace(
             base_type,
             paths=base_type.paths + paths,
-            schema=str((base / schema).resolve()) if schema else base_type.schema,
+            schema=os.path.abspath(base / schema) if schema else base_type.schema,
             id_field=_string(raw, "id_field", base_type.id_field, fail, where),
             id_prefix=_string(raw, "id_prefix", base_type.id_prefix, fail, where),
             references=base_type.references + _strings(raw, "references", (), fail, where),
             required_sections=_strings(raw, "required_sections", base_type.required_sections, fail, where),
-            template=str((base / template).resolve()) if template else base_type.template,
+            template=os.path.abspath(base / template) if template else base_type.template,
         )
 
     rules = {}

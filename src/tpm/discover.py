@@ -3,19 +3,20 @@
 Candidates come from git (`git ls-files`), so ignored files are never linted. A file is a
 candidate when one of the types' globs matches it, or when it is a `.md` file under the
 project root folder (then its front-matter `type:` decides). Files named in `exclude` (README.md and
-index.md by default) are skipped, and so are symlinks that lead out of the repository.
+index.md by default) are skipped, and so are symlinks that lead out of the repository or into
+its git directory.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tpm import git
+from tpm.boundary import outside_reason
 from tpm.config import Config
-from tpm.globs import glob_regex
+from tpm.globs import glob_union
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,14 @@ def discover(root: Path, config: Config, listed: list[str] | None = None, staged
 
 def _type_matcher(config: Config):
     """name -> the first type (in config order) whose globs match it: one regex for all."""
-    names, parts = [], []
+    names, patterns = [], []
     for type_config in config.types.values():
         for pattern in type_config.paths:
-            parts.append(f"(?P<g{len(names)}>{glob_regex(pattern).pattern})")
+            patterns.append(pattern)
             names.append(type_config.name)
-    if not parts:
+    if not patterns:
         return lambda name: None
-    combined = re.compile("|".join(parts))
+    combined = glob_union(tuple(patterns))
 
     def type_of(name: str) -> str | None:
         found = combined.fullmatch(name)
@@ -64,10 +65,10 @@ def _type_matcher(config: Config):
 def _exclusion_matcher(patterns: tuple):
     """name -> whether `exclude` names it: patterns with a `/` match the path, others the
     file name."""
-    on_path = [glob_regex(p).pattern for p in patterns if "/" in p]
-    on_name = [glob_regex(p).pattern for p in patterns if "/" not in p]
-    path_regex = re.compile("|".join(on_path)) if on_path else None
-    name_regex = re.compile("|".join(on_name)) if on_name else None
+    on_path = tuple(p for p in patterns if "/" in p)
+    on_name = tuple(p for p in patterns if "/" not in p)
+    path_regex = glob_union(on_path) if on_path else None
+    name_regex = glob_union(on_name) if on_name else None
 
     def excluded(name: str) -> bool:
         if path_regex is not None and path_regex.fullmatch(name):
@@ -78,9 +79,8 @@ def _exclusion_matcher(patterns: tuple):
 
 
 def _leaves_repository(root: Path, name: str) -> bool:
+    """A symbolic link that resolves outside the work tree or into the git directory (a
+    link to `.git/config` would show CI's token): passed over. Only links are checked here,
+    which costs one `lstat` a file; every read goes through the boundary anyway."""
     path = git.fs_path(root, name)
-    if not os.path.islink(path):
-        return False
-    target = os.path.realpath(path)
-    top = os.path.realpath(str(root).encode("utf-8", "surrogateescape"))
-    return os.path.commonpath([target, top]) != top
+    return os.path.islink(path) and outside_reason(path, root) is not None

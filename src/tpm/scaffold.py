@@ -312,7 +312,7 @@ def _validate(root: Path, config: Config, relative: str, type_name: str, text: s
     """Run the new text through the same reading and schema checks as `tpm check`."""
     path_type = type_name if any(glob_regex(p).fullmatch(relative) for p in config.types[type_name].paths) else None
     candidate = Candidate(relative, path_type)
-    document = load_document(root, candidate, config, Schemas(config), source_bytes=text.encode("utf-8"))
+    document = load_document(root, candidate, config, Schemas(config, root), source_bytes=text.encode("utf-8"))
     problems = [p for p in (document.problems if document else []) if p.slug != "missing-section"]
     if document is None or document.type != type_name:
         raise UsageError(f"the new {type_name} would not be recognised as one at {relative}; nothing was written")

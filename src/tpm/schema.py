@@ -1,19 +1,44 @@
-"""JSON Schemas per document type, one reusable validator each, and errors as located,
+r"""JSON Schemas per document type, one reusable validator each, and errors as located,
 human-worded problems.
 
 Dates reach the validator as strings (see yamlload), so `format: date` with a
 `FormatChecker` is what rejects `2026-02-30`.
+
+Schemas are the repository's, so on a pull request they are a stranger's:
+
+- Every schema file is read through the boundary (`boundary.read_text`): the user's schema,
+  the sibling `*.json` files it may `$ref`, and any other `$ref`'d file. A file that resolves
+  outside the repository or into its git directory, is not a regular file (`/dev/zero`) or
+  is over 1 MiB is refused in one line that names it, never with its content. `$ref`s are
+  never fetched over the network.
+- Every schema is checked against the Draft 2020-12 metaschema before use (a sibling that
+  fails is left out, so that only a `$ref` to it fails, saying why), and one that recurses
+  without end (`{"$ref": "#"}`) is a usage error, not a crash.
+- Regular expressions from schemas run on RE2 (the `google-re2` package), which matches in
+  linear time; Python's `re` backtracks for ever on `^(a|aa)+$` against a 61-character
+  title. RE2 has no lookaround and no backreferences, so a schema pattern that needs them
+  (valid ECMA-262) is refused when the schema is loaded: exit 2 with one line naming the
+  type and the pattern. ECMA-262's `\uXXXX` is read as RE2's `\x{XXXX}`. `format: regex`
+  in a document is checked by compiling with RE2 too (Python's compiler recurses on deep
+  groups).
+- How RE2 is hooked in: jsonschema calls `re.search` with a schema's patterns for
+  `pattern`, `patternProperties`, `additionalProperties` and `unevaluatedProperties`, the
+  last two through helper functions that `validators.extend` cannot replace, and a `$ref`
+  to a schema of another draft switches to that draft's validator class. So the `re` of
+  jsonschema's keyword modules is swapped for a copy whose `search` is RE2's
+  (`_use_re2`): one place that covers every keyword and every draft.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cached_property
-
+import re
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from tpm.boundary import display, read_text
 from tpm.config import Config
 from tpm.document import Problem
 from tpm.errors import UsageError
@@ -25,9 +50,11 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from referencing import Resource
 
-# jsonschema and referencing are imported where first used: a run whose documents all
+# jsonschema, referencing and re2 are imported where first used: a run whose documents all
 # come from the document cache validates nothing (only a custom type's schema file is still
 # checked, to key the cache), and their import was a tenth of start-up.
+
+MAX_SHOWN = 80  # characters of a value quoted in a message
 
 _JSON_TYPES = {
     "string": "a string",
@@ -45,13 +72,16 @@ class Schemas:
 
     A user's schema may `$ref` other local schema files: by relative path (resolved
     against the schema's own file, or its `$id`), or by the `$id` a sibling file in the
-    same folder declares. Nothing is ever fetched over the network.
+    same folder declares. Every file stays inside the repository `root`; nothing is ever
+    fetched over the network.
     """
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, root: Path):
         self._config = config
+        self._root = Path(root)
         self._validators: dict[str, Draft202012Validator] = {}
         self._registry = None
+        self._retrieved: dict[str, Resource] = {}
         self.sources: dict[str, str] = {}  # every user schema file read -> its text, for cache keys
 
     @property
@@ -59,7 +89,7 @@ class Schemas:
         if self._registry is None:
             from referencing import Registry
 
-            self._registry = Registry(retrieve=_retrieve_local_file)
+            self._registry = Registry(retrieve=self._retrieve)
         return self._registry
 
     def effective(self, type_name: str) -> dict:
@@ -79,23 +109,22 @@ class Schemas:
 
     def _load_user_schema(self, path: Path, type_name: str) -> dict:
         """Read a user's schema, give it a base URI, and register its sibling files."""
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
         from referencing import Resource
         from referencing.jsonschema import DRAFT202012
 
-        schema = _read_json(path, f"schema of type {type_name!r}")
+        what = f"schema of type {type_name!r}:"
         try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            raise UsageError(f"schema of type {type_name!r}: {path} is not a valid JSON Schema: {exc.message}") from None
+            _, schema = _read_schema(path, what, self._root)
+        except FileNotFoundError:
+            raise UsageError(f"{what} cannot read {display(path)}: it does not exist") from None
+        if not isinstance(schema, dict):
+            raise UsageError(f"{what} {display(path)} must hold a JSON object")
         schema = {"$id": path.resolve().as_uri(), **schema}
         for sibling in sorted(path.parent.glob("*.json")):
             try:
-                text = sibling.read_text(encoding="utf-8")
-                contents = json.loads(text)
-            except (OSError, ValueError):
-                continue  # only a $ref to it can fail, and that is reported then
+                text, contents = _read_schema(sibling, "schema", self._root)
+            except (OSError, UsageError):
+                continue  # only a $ref to it can fail, and that is reported then, with the reason
             self.sources[str(sibling)] = text
             if isinstance(contents, dict):
                 for uri in {urljoin(schema["$id"], sibling.name), contents.get("$id")} - {None}:
@@ -103,30 +132,56 @@ class Schemas:
                     self._registry = self.registry.with_resource(uri, resource)
         return schema
 
+    def _retrieve(self, uri: str) -> Resource:
+        """A `$ref`'d file that is not a registered sibling: `file:` URIs only, read through
+        the boundary and checked like the user's schema; anything else is unresolvable."""
+        from urllib.request import url2pathname
+
+        from referencing import Resource
+        from referencing.exceptions import NoSuchResource
+        from referencing.jsonschema import DRAFT202012
+
+        if uri not in self._retrieved:
+            parts = urlsplit(uri)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise NoSuchResource(ref=uri)
+            try:
+                _, contents = _read_schema(Path(url2pathname(parts.path)), "$ref target", self._root)
+            except FileNotFoundError:
+                raise NoSuchResource(ref=uri) from None
+            self._retrieved[uri] = Resource.from_contents(contents, default_specification=DRAFT202012)
+        return self._retrieved[uri]
+
     def validator(self, type_name: str) -> Draft202012Validator:
         validator = self._validators.get(type_name)
         if validator is None:
             from jsonschema import Draft202012Validator
 
             schema = self.effective(type_name)
-            validator = Draft202012Validator(
-                schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-            )
+            validator = Draft202012Validator(schema, registry=self.registry, format_checker=_format_checker())
             self._validators[type_name] = validator
         return validator
 
     def validate(self, type_name: str, data: dict, key_marks: dict, value_marks: dict) -> list[Problem]:
-        """One `schema-violation` per error, at the offending key or value."""
+        """One `schema-violation` per error, at the offending key or value. A schema that
+        cannot be used is a UsageError naming the type: a `$ref` that cannot be resolved or
+        was refused, one that loops (`{"$ref": "#"}` recurses until Python gives up)."""
         from referencing.exceptions import Unresolvable
 
         problems = []
         validator = self.validator(type_name)
+        what = f"schema of type {type_name!r}:"
         try:
             for error in validator.iter_errors(data):
                 mark = _locate(error, key_marks, value_marks)
                 problems.append(Problem("schema-violation", mark.line, mark.column, describe(error, validator.schema)))
         except Unresolvable as exc:
-            raise UsageError(f"schema of type {type_name!r}: cannot resolve $ref {exc.ref!r}") from None
+            reason = _usage_error_behind(exc)
+            raise UsageError(f"{what} {reason or f'cannot resolve $ref {_quoted(exc.ref)}'}") from None
+        except RecursionError:
+            raise UsageError(f"{what} its `$ref`s refer to each other without end (as `{{\"$ref\": \"#\"}}` does)") from None
+        except _PatternError as exc:
+            raise UsageError(f"{what} {exc}") from None
         return problems
 
 
@@ -135,32 +190,123 @@ def _builtin(name: str) -> dict:
         return json.load(handle)
 
 
-def _read_json(path: Path, what: str) -> dict:
+def _read_schema(path: Path, what: str, root: Path) -> tuple[str, object]:
+    """A schema file's text and contents, read through the boundary (so inside `root`, a
+    regular file, at most 1 MiB) and checked. Raises UsageError, or FileNotFoundError."""
+    text = read_text(path, what, root)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except OSError as exc:
-        raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+        contents = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"{what}: {path} is not valid JSON: {exc}") from None
+        raise UsageError(f"{what} {display(path)} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{what} {display(path)} is not valid JSON: it nests too deeply") from None
+    _check_schema(contents, f"{what} {display(path)}")
+    return text, contents
 
 
-def _retrieve_local_file(uri: str) -> Resource:
-    """Resolve `file:` references only; anything else is unresolvable by design."""
-    from urllib.request import url2pathname
+def _check_schema(schema, what: str) -> None:
+    """Refuse a schema the validator would choke on: not valid under the Draft 2020-12
+    metaschema (`{"enum": 5}` fails inside jsonschema), or with a pattern RE2 cannot run."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
 
-    from referencing import Resource
-    from referencing.exceptions import NoSuchResource
-    from referencing.jsonschema import DRAFT202012
-
-    parts = urlsplit(uri)
-    if parts.scheme != "file":
-        raise NoSuchResource(ref=uri)
     try:
-        contents = json.loads(Path(url2pathname(parts.path)).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise NoSuchResource(ref=uri) from None
-    return Resource.from_contents(contents, default_specification=DRAFT202012)
+        Draft202012Validator.check_schema(schema, format_checker=_format_checker())
+    except SchemaError as exc:
+        if exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.instance, str):
+            raise UsageError(f"{what} has {_PatternError.describe(exc.instance, exc.cause)}") from None
+        raise UsageError(f"{what} is not a valid JSON Schema: {_cut(exc.message, 200)}") from None
+    except RecursionError:
+        raise UsageError(f"{what} nests too deeply to be checked") from None
+
+
+def _usage_error_behind(exc: BaseException) -> str | None:
+    """The message of the UsageError (a refused or broken `$ref` target) that referencing
+    wrapped as unresolvable, if there is one."""
+    while exc is not None:
+        if isinstance(exc, UsageError):
+            return str(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+# Regular expressions: RE2 ---------------------------------------------------------------
+
+_ECMA_UNICODE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})")
+
+
+class _PatternError(UsageError):
+    """A schema pattern RE2 cannot compile (lookaround, a backreference, ...)."""
+
+    @staticmethod
+    def describe(pattern: str, cause) -> str:
+        reason = cause.args[0] if cause is not None and cause.args else cause
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return (f"the pattern {_quoted(pattern)} that tpm cannot run ({_cut(str(reason), MAX_SHOWN)}): "
+                "tpm matches schema patterns with RE2, which has no lookaround and no backreferences")
+
+
+@lru_cache(maxsize=1024)
+def _re2(pattern: str):
+    """A function telling whether `pattern`, compiled by RE2, occurs in a string (a list,
+    or None). Raises re2.error with RE2's reason, or UnicodeEncodeError (a lone surrogate).
+
+    A one-pattern `re2.Set` answers just that, twice as fast as a compiled pattern, which
+    also works out where the match lies; jsonschema only asks whether there is one."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log each failure to stderr
+    options.never_capture = True
+    translated = _ECMA_UNICODE.sub(r"\1\\x{\2}", pattern)
+    re2.compile(translated, options)  # a Set's error gives no reason
+    found = re2.Set.SearchSet(options)
+    found.Add(translated)
+    found.Compile()
+    return found.Match
+
+
+def _search(pattern: str, string: str):
+    """`re.search` as jsonschema calls it with a schema's pattern, matched by RE2."""
+    import re2
+
+    try:
+        found = _re2(pattern)
+    except (re2.error, UnicodeError) as exc:
+        raise _PatternError(_PatternError.describe(pattern, exc)) from None
+    try:
+        return found(string)
+    except UnicodeEncodeError:  # a lone surrogate from a YAML escape: match it as U+FFFD
+        return found(string.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+
+
+@lru_cache(maxsize=None)
+def _format_checker():
+    """Draft 2020-12's format checks with `regex` done by RE2, jsonschema's `re` swapped
+    for RE2 as a side effect (see the module docstring): the one way in for both."""
+    import re2
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    _use_re2()
+    checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks("regex", raises=(re2.error, UnicodeError))(lambda value: not isinstance(value, str) or bool(_re2(value)))
+    return checker
+
+
+def _use_re2() -> None:
+    """Give jsonschema's keyword modules an `re` whose `search` is RE2's."""
+    import importlib
+    import types
+
+    engine = types.SimpleNamespace(**{**{k: v for k, v in vars(re).items() if not k.startswith("__")}, "search": _search})
+    for name in ("_keywords", "_legacy_keywords", "_utils", "_validators", "_legacy_validators"):
+        try:
+            module = importlib.import_module(f"jsonschema.{name}")
+        except ImportError:  # named otherwise in another jsonschema version
+            continue
+        if getattr(module, "re", None) is re:
+            module.re = engine
 
 
 def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
@@ -169,9 +315,8 @@ def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
     if error.validator == "required":
         return Mark(1, 1)
     if error.validator == "additionalProperties":
-        extra = sorted(k for k in error.instance if (path + (k,)) in key_marks)
-        for key in extra:
-            if key not in error.schema.get("properties", {}):
+        for key in _extra_keys(error):
+            if (path + (key,)) in key_marks:
                 return key_marks[path + (key,)]
     while path:
         if path in value_marks:
@@ -182,6 +327,13 @@ def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
     return Mark(1, 1)
 
 
+def _extra_keys(error: ValidationError) -> list:
+    """The keys an `additionalProperties` error is about: those that neither `properties`
+    nor `patternProperties` name."""
+    named, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
+    return sorted(k for k in error.instance if k not in named and not any(_search(p, k) for p in patterns))
+
+
 def field_name(path) -> str:
     """`depends_on[1]`, `lint.until`: how a path into the front-matter reads."""
     out = ""
@@ -189,8 +341,18 @@ def field_name(path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_cut(part)}" if out else _cut(str(part))
     return out
+
+
+def _cut(text: str, limit: int = MAX_SHOWN) -> str:
+    """`text`, cut to `limit` characters and "…": values in messages come from the
+    repository, and a 1 MiB title must not become a 1 MiB line in a CI log."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _quoted(value) -> str:
+    return repr(_cut(str(value)))
 
 
 def _shown(value) -> str:
@@ -199,7 +361,7 @@ def _shown(value) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return repr(value)
+        return _quoted(value)
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
     return str(value)
@@ -226,9 +388,9 @@ def _expectation(schema) -> str | None:
     if not isinstance(schema, dict):
         return None  # a boolean schema
     if "enum" in schema:
-        return "one of " + ", ".join(str(v) for v in schema["enum"])
+        return "one of " + _cut(", ".join(str(v) for v in schema["enum"]), 200)
     if "const" in schema:
-        return str(schema["const"])
+        return _cut(str(schema["const"]))
     if "description" in schema and len(schema["description"]) < 40:
         return schema["description"]
     if "type" in schema and isinstance(schema["type"], str):
@@ -247,12 +409,12 @@ def describe(error: ValidationError, root_schema: dict) -> str:
     value = error.validator_value
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(value)
-        message = f"missing required field `{missing}`"
+        message = f"missing required field `{_cut(missing)}`"
         return message + _condition(error, root_schema)
     if kind == "enum":
-        return f"{subject} must be one of {', '.join(str(v) for v in value)} {got}"
+        return f"{subject} must be one of {_cut(', '.join(str(v) for v in value), 200)} {got}"
     if kind == "const":
-        return f"{subject} must be {value} {got}"
+        return f"{subject} must be {_cut(str(value))} {got}"
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
         words = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
@@ -272,15 +434,17 @@ def describe(error: ValidationError, root_schema: dict) -> str:
     if kind == "minLength" and value == 1:
         return f"{subject} must not be empty"
     if kind == "pattern":
-        return f"{subject} must match the pattern {value} {got}"
+        return f"{subject} must match the pattern {_cut(str(value))} {got}"
     if kind == "additionalProperties":
-        extra = sorted(k for k in error.instance if k not in error.schema.get("properties", {}))
-        return f"{subject} has unknown field{'s' if len(extra) > 1 else ''} " + ", ".join(f"`{k}`" for k in extra)
+        extra = _extra_keys(error)
+        more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
+        return f"{subject} has unknown field{'s' if len(extra) > 1 else ''} " + ", ".join(f"`{_cut(k)}`" for k in extra[:10]) + more
     if kind in ("anyOf", "oneOf"):
         phrases = [_expectation(sub) for sub in value]
         if all(phrases):
             return f"{subject} must be {' or '.join(phrases)} {got}"
-    return f"{subject}: {error.message}"
+    # jsonschema's own wording quotes the whole value: quote it cut instead.
+    return f"{subject}: " + _cut(error.message.replace(repr(error.instance), _shown(error.instance)), 200)
 
 
 def _condition(error: ValidationError, root_schema: dict) -> str:
@@ -297,7 +461,7 @@ def _condition(error: ValidationError, root_schema: dict) -> str:
     except (KeyError, IndexError, TypeError):
         return ""
     consts = [
-        f"`{key}` is {sub['const']}"
+        f"`{_cut(key)}` is {_cut(str(sub['const']))}"
         for key, sub in node.get("if", {}).get("properties", {}).items()
         if isinstance(sub, dict) and "const" in sub
     ]

@@ -7,10 +7,12 @@ Why not `yaml.safe_load`:
 - it follows YAML 1.1, where `no`, `on` and `off` are booleans (the "Norway problem"); we
   resolve plain scalars by the YAML 1.2 core schema, where only `true`/`false` are;
 - it keeps the last of two duplicate keys without a word;
-- it expands aliases and nests without bound (billion laughs, deep nesting).
+- it expands aliases and nests without bound (billion laughs, deep nesting), and a few
+  thousand aliases of one long string make hundreds of megabytes of values from 50 KB.
 
 So we read the event stream (libyaml's C parser when available) and build plain Python
-values ourselves, recording marks, counting the expanded size and refusing unknown tags.
+values ourselves, recording marks, counting the expanded size (in values, and in the
+characters that aliases repeat) and refusing unknown tags.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_DEPTH = 32
 MAX_NODES = 10_000  # values after alias expansion
+# Characters that aliases may repeat (the keys and scalars under an anchor, per alias). The
+# text itself is capped by the read boundary; this caps what aliases multiply it into,
+# without refusing a long front-matter that has no aliases.
+MAX_ALIAS_CHARS = 256 * 1024
 MAX_NUMBER_CHARS = 100
 
 Path = tuple  # a path into the data: keys (str) and list indexes (int)
@@ -84,13 +90,14 @@ class _LimitExceeded(Exception):
 class _Frame:
     """A collection being built: the mapping or list, and where it sits."""
 
-    __slots__ = ("value", "path", "anchor", "size", "key", "start_mark", "key_lines")
+    __slots__ = ("value", "path", "anchor", "size", "chars", "key", "start_mark", "key_lines")
 
     def __init__(self, value, path, anchor):
         self.value = value
         self.path = path
         self.anchor = anchor
         self.size = 1
+        self.chars = 0  # characters of its keys and scalars, aliases expanded
         self.key = _NO_KEY
         self.start_mark = None
         self.key_lines = {}  # key -> line where it first appeared
@@ -213,13 +220,14 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where) -> str:
 def _build(text: str, mark_of, result: LoadedYaml):
     """Turn the event stream into plain values, enforcing every limit as it goes."""
     stack: list[_Frame] = []
-    anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, expanded size)
+    anchors: dict[str, tuple[object, int, int]] = {}  # anchor -> (value, expanded size, characters)
     total = 0
+    alias_chars = 0
     documents = 0
     root = None
     have_root = False
 
-    def attach(value, size: int, path_mark: Mark, anchor: str | None) -> None:
+    def attach(value, size: int, chars: int, path_mark: Mark, anchor: str | None) -> None:
         nonlocal root, have_root, total
         total += size
         if total > MAX_NODES:
@@ -229,13 +237,14 @@ def _build(text: str, mark_of, result: LoadedYaml):
                 "refusing to load it",
             )
         if anchor:
-            anchors[anchor] = (value, size)
+            anchors[anchor] = (value, size, chars)
         if not stack:
             root, have_root = value, True
             result.value_marks[()] = path_mark
             return
         parent = stack[-1]
         parent.size += size
+        parent.chars += chars
         if isinstance(parent.value, list):
             path = parent.path + (len(parent.value),)
             parent.value.append(value)
@@ -274,12 +283,18 @@ def _build(text: str, mark_of, result: LoadedYaml):
         mark = mark_of(event.start_mark)
         if kind is yaml.ScalarEvent:
             value = _scalar(event, mark)
-            attach(value, 1, mark, event.anchor)
+            attach(value, 1, len(event.value), mark, event.anchor)
         elif kind is yaml.AliasEvent:
             if event.anchor not in anchors:
                 raise _LimitExceeded(mark, f"alias *{event.anchor} refers to no anchor defined before it")
-            value, size = anchors[event.anchor]
-            attach(value, size, mark, None)
+            value, size, chars = anchors[event.anchor]
+            alias_chars += chars
+            if alias_chars > MAX_ALIAS_CHARS:
+                raise _LimitExceeded(
+                    mark,
+                    f"front-matter aliases repeat more than {MAX_ALIAS_CHARS:,} characters; refusing to load it",
+                )
+            attach(value, size, chars, mark, None)
         elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
             tag = event.tag
             expected = _CORE + ("map" if kind is yaml.MappingStartEvent else "seq")
@@ -295,7 +310,7 @@ def _build(text: str, mark_of, result: LoadedYaml):
             # The frame's own size was counted value by value; attach adds it once more,
             # so take it back out of the running total first.
             total -= frame.size - 1
-            attach(frame.value, frame.size, frame.start_mark, frame.anchor)
+            attach(frame.value, frame.size, frame.chars, frame.start_mark, frame.anchor)
     return root if have_root else None
 
 
