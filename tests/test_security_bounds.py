@@ -72,7 +72,7 @@ def test_a_ref_outside_the_repository_is_refused_without_its_content(tmp_path, s
         (repo / "schemas").mkdir()
         os.replace(repo / "key.json.tmp", repo / "schemas" / "key.json")
     _repo(tmp_path, {"$ref": refs[how]})
-    shown = repo / "schemas" / "key.json" if how == "committed-link" else secret_file
+    shown = "schemas/key.json" if how == "committed-link" else secret_file
     outcome = run_tpm(repo, "check")
     assert _error(outcome) == (
         f"tpm: error: schema of type 'task': $ref target {shown}: not read, it resolves outside the repository\n"
@@ -88,7 +88,7 @@ def test_a_schema_linked_to_dev_zero_is_refused(tmp_path):
     (repo / "schemas" / "task.json").unlink()
     os.symlink("/dev/zero", repo / "schemas" / "task.json")
     assert _error(_run_bounded(repo, "check")) == (
-        "tpm: error: schema of type 'task': /dev/zero: not read, it resolves outside the repository\n"
+        "tpm: error: schema of type 'task': schemas/task.json: not read, it resolves outside the repository\n"
     )
 
 
@@ -96,7 +96,7 @@ def test_a_ref_target_linked_to_dev_zero_is_refused(tmp_path):
     repo = _repo(tmp_path, {"$ref": "zero.json"})
     os.symlink("/dev/zero", repo / "schemas" / "zero.json")
     assert _error(_run_bounded(repo, "check")) == (
-        f"tpm: error: schema of type 'task': $ref target {repo.resolve()}/schemas/zero.json: "
+        "tpm: error: schema of type 'task': $ref target schemas/zero.json: "
         "not read, it resolves outside the repository\n"
     )
 
@@ -105,7 +105,7 @@ def test_a_ref_target_that_is_a_fifo_is_refused(tmp_path):
     repo = _repo(tmp_path, {"$ref": "pipe.json"})
     os.mkfifo(repo / "schemas" / "pipe.json")
     assert _error(_run_bounded(repo, "check")) == (
-        f"tpm: error: schema of type 'task': $ref target {repo.resolve()}/schemas/pipe.json: "
+        "tpm: error: schema of type 'task': $ref target schemas/pipe.json: "
         "not read, it is not a regular file\n"
     )
 

@@ -78,7 +78,7 @@ def read_file(path: str | bytes | Path, what: str, inside: Path | None, limit: i
     git directory is refused too. Missing files raise FileNotFoundError, for callers to
     word as they need.
     """
-    shown = display(path)
+    shown = display(path, inside)
     if inside is not None:
         reason = outside_reason(path, inside) if repository else (None if is_within(path, inside) else
                                                                    "resolves outside the git directory")
@@ -158,7 +158,7 @@ def writable_path(path: Path, root: Path, typed_by_user: bool = False) -> Path:
     absolute = Path(os.path.abspath(path))
     if typed_by_user and not lexically_within(absolute, Path(os.path.abspath(root))):
         return absolute
-    shown = display(os.path.relpath(absolute, root) if lexically_within(absolute, Path(root)) else absolute)
+    shown = display(absolute, root)
     if os.path.islink(absolute):
         raise Refused(f"{shown}: not written, it is a symbolic link (tpm does not write through links)")
     reason = outside_reason(absolute.parent, root)
@@ -178,10 +178,13 @@ def _as_bytes(path: str | bytes | Path) -> bytes:
     return os.fsencode(str(path)) if isinstance(path, Path) else str(path).encode("utf-8", "surrogateescape")
 
 
-def display(path: str | bytes | Path) -> str:
-    """A path as shown in messages: bytes that are not UTF-8 and control characters as
-    escapes, so that a file name can neither break a message nor steer a terminal."""
+def display(path: str | bytes | Path, root: Path | None = None) -> str:
+    """A path as shown in messages: relative to `root` when it lies there as written, bytes
+    that are not UTF-8 and control characters as escapes, so that a file name can neither
+    break a message nor steer a terminal."""
     from tpm.escaping import terminal
 
     text = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else str(path)
+    if root is not None and os.path.isabs(text) and lexically_within(Path(text), Path(os.path.abspath(root))):
+        text = os.path.relpath(text, os.path.abspath(root))
     return terminal(text)
