@@ -160,7 +160,7 @@ def test_schema_patterns_run_in_linear_time(tmp_path, schema, expected):
 def test_a_pattern_re2_cannot_run_is_a_usage_error_naming_it(tmp_path):
     repo = _repo(tmp_path, {"properties": {"title": {"pattern": "^(?!draft)"}}})
     assert _error(run_tpm(repo, "check")) == (
-        f"tpm: error: schema of type 'task': {repo.resolve()}/schemas/task.json has the pattern '^(?!draft)' "
+        "tpm: error: schema of type 'task': schemas/task.json has the pattern '^(?!draft)' "
         "that tpm cannot run (invalid perl operator: (?!): tpm matches schema patterns with RE2, "
         "which has no lookaround and no backreferences\n"
     )
@@ -206,11 +206,11 @@ def test_a_schema_that_refers_to_itself_without_end(tmp_path):
 def test_an_invalid_schema_behind_a_ref(tmp_path, sibling, reason):
     repo = _repo(tmp_path, {"$ref": "other.json"}, {"schemas/other.json": json.dumps(sibling)})
     assert _error(run_tpm(repo, "check")) == (
-        f"tpm: error: schema of type 'task': $ref target {repo.resolve()}/schemas/other.json "
+        f"tpm: error: schema of type 'task': $ref target schemas/other.json "
         f"is not a valid JSON Schema: {reason}\n"
     )
 
 
 def test_deeply_nested_toml(tmp_path):
     repo = make_repo(tmp_path / "repo", {".tpm.toml": "a = " + "[" * 100_000 + "]" * 100_000 + "\n", "x.md": "x\n"})
-    assert _error(run_tpm(repo, "check")) == f"tpm: error: {repo}/.tpm.toml: invalid TOML: it nests too deeply\n"
+    assert _error(run_tpm(repo, "check")) == "tpm: error: .tpm.toml: invalid TOML: it nests too deeply\n"

@@ -171,13 +171,13 @@ def _read_toml(path: Path, inside: Path | None) -> dict:
     try:
         text = read_text(path, "config", inside)
     except FileNotFoundError:
-        raise UsageError(f"cannot read config {display(path)}: it does not exist") from None
+        raise UsageError(f"cannot read config {display(path, inside)}: it does not exist") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{display(path)}: invalid TOML: {exc}") from None
+        raise UsageError(f"{display(path, inside)}: invalid TOML: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
-        raise UsageError(f"{display(path)}: invalid TOML: it nests too deeply") from None
+        raise UsageError(f"{display(path, inside)}: invalid TOML: it nests too deeply") from None
 
 
 def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Config:

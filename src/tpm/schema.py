@@ -116,9 +116,9 @@ class Schemas:
         try:
             _, schema = _read_schema(path, what, self._root)
         except FileNotFoundError:
-            raise UsageError(f"{what} cannot read {display(path)}: it does not exist") from None
+            raise UsageError(f"{what} cannot read {display(path, self._root)}: it does not exist") from None
         if not isinstance(schema, dict):
-            raise UsageError(f"{what} {display(path)} must hold a JSON object")
+            raise UsageError(f"{what} {display(path, self._root)} must hold a JSON object")
         schema = {"$id": path.resolve().as_uri(), **schema}
         for sibling in sorted(path.parent.glob("*.json")):
             try:
@@ -197,10 +197,10 @@ def _read_schema(path: Path, what: str, root: Path) -> tuple[str, object]:
     try:
         contents = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"{what} {display(path)} is not valid JSON: {exc}") from None
+        raise UsageError(f"{what} {display(path, root)} is not valid JSON: {exc}") from None
     except RecursionError:
-        raise UsageError(f"{what} {display(path)} is not valid JSON: it nests too deeply") from None
-    _check_schema(contents, f"{what} {display(path)}")
+        raise UsageError(f"{what} {display(path, root)} is not valid JSON: it nests too deeply") from None
+    _check_schema(contents, f"{what} {display(path, root)}")
     return text, contents
 
 
