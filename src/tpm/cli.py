@@ -238,8 +238,7 @@ def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
     The committed file is read through the repository boundary: it is compared and its
     lines are printed, so a link from it to a secret, or to /dev/zero, must be refused."""
     try:
-        current = read_text(writable_path(path, root, typed_by_user=True), "report", _inside_or_none(path, root),
-                            MAX_REPORT_BYTES)
+        current = read_text(path, "report", _inside_or_none(path, root), MAX_REPORT_BYTES)
     except FileNotFoundError:
         click.echo(f"{shown} does not exist; run tpm report --output {shown}")
         return 1
