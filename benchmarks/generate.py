@@ -32,18 +32,32 @@ TODAY = dt.date(2026, 11, 27)
 COMMIT_DATE = "2026-11-25T12:00:00+00:00"  # recent, so git rules see active work
 SHARES = {"milestone": 0.3, "risk": 0.4, "decision": 0.2, "postmortem": 0.1}
 FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
-PEOPLE = "alice bob carol dave erin frank grace heidi ivan judy mallory olivia peggy trent victor".split()
-VERBS = "Migrate Launch Harden Replace Split Upgrade Automate Retire Consolidate Scale Audit Redesign".split()
-THINGS = ("billing service", "search index", "auth gateway", "mobile app", "data pipeline", "CI runners",
-          "payments API", "reporting jobs", "edge cache", "message queue", "admin console", "backup system")
-CONTEXTS = "for EU region|to Kubernetes|before peak season|for v2|across teams|in staging|at 2x traffic".split("|")
-TAGS = "infra security compliance frontend backend data platform q1 q2 q3 q4".split()
-SENTENCES = ("The current setup does not scale with the number of tenants.",
-             "Two teams depend on this work and have planned around the date.",
-             "Vendor support for the old version ends next year.",
-             "We measured the impact in staging and it stays within budget.",
-             "On-call load has doubled since the last quarter.",
-             "The change is reversible behind a feature flag.")
+PEOPLE = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "olivia", "peggy", "trent", "victor"]
+VERBS = ["Migrate", "Launch", "Harden", "Replace", "Split", "Upgrade", "Automate", "Retire", "Consolidate", "Scale", "Audit", "Redesign"]
+THINGS = (
+    "billing service",
+    "search index",
+    "auth gateway",
+    "mobile app",
+    "data pipeline",
+    "CI runners",
+    "payments API",
+    "reporting jobs",
+    "edge cache",
+    "message queue",
+    "admin console",
+    "backup system",
+)
+CONTEXTS = ["for EU region", "to Kubernetes", "before peak season", "for v2", "across teams", "in staging", "at 2x traffic"]
+TAGS = ["infra", "security", "compliance", "frontend", "backend", "data", "platform", "q1", "q2", "q3", "q4"]
+SENTENCES = (
+    "The current setup does not scale with the number of tenants.",
+    "Two teams depend on this work and have planned around the date.",
+    "Vendor support for the old version ends next year.",
+    "We measured the impact in staging and it stays within budget.",
+    "On-call load has doubled since the last quarter.",
+    "The change is reversible behind a feature flag.",
+)
 
 
 class Generator:
@@ -94,8 +108,13 @@ class Generator:
                 status = "done" if self.rng.random() < 0.92 else "cancelled"
             else:
                 status = self.rng.choice(["planned", "planned", "in-progress"])
-            fields = [f"status: {status}", f"due: {due}", f"start: {start}", f"owner: {self.rng.choice(PEOPLE)}",
-                      f"phase: {self.rng.choice(['planning', 'design', 'development', 'testing', 'deployment'])}"]
+            fields = [
+                f"status: {status}",
+                f"due: {due}",
+                f"start: {start}",
+                f"owner: {self.rng.choice(PEOPLE)}",
+                f"phase: {self.rng.choice(['planning', 'design', 'development', 'testing', 'deployment'])}",
+            ]
             if status == "done":
                 fields.append(f"completed: {min(due, TODAY - dt.timedelta(days=1))}")
                 done.append(f"M-{i}")
@@ -105,18 +124,25 @@ class Generator:
             if risks and self.rng.random() < 0.4:
                 fields += ["risks:", *(f"  - R-{self.rng.randint(1, risks)}" for _ in range(self.rng.randint(1, 2)))]
             fields.append(f"tags: [{', '.join(self.rng.sample(TAGS, 2))}]")
-            body = (f"## Goal\n\n{self.prose(2)}\n\n## Checkpoints\n\n"
-                    f"{self.tasks(start, due, self.rng.randint(3, 6), status == 'done')}\n")
+            body = (
+                f"## Goal\n\n{self.prose(2)}\n\n## Checkpoints\n\n"
+                f"{self.tasks(start, due, self.rng.randint(3, 6), status == 'done')}\n"
+            )
             self.add("milestone", f"M-{i}", self.title(), fields, body)
         return done
 
     def risks(self) -> None:
         for i in range(1, self.counts["risk"] + 1):
             status = self.rng.choices(["open", "mitigating", "accepted", "closed"], [45, 25, 10, 20])[0]
-            fields = [f"status: {status}", f"likelihood: {self.rng.randint(1, 5)}",
-                      f"impact: {self.rng.randint(1, 5)}", f"owner: {self.rng.choice(PEOPLE)}",
-                      f"review_every: {self.rng.choice([7, 14, 30])}", f"reviewed: {self.date(-6, -1)}",
-                      f"reviewed_by: {self.rng.choice(PEOPLE)}"]
+            fields = [
+                f"status: {status}",
+                f"likelihood: {self.rng.randint(1, 5)}",
+                f"impact: {self.rng.randint(1, 5)}",
+                f"owner: {self.rng.choice(PEOPLE)}",
+                f"review_every: {self.rng.choice([7, 14, 30])}",
+                f"reviewed: {self.date(-6, -1)}",
+                f"reviewed_by: {self.rng.choice(PEOPLE)}",
+            ]
             if self.counts["milestone"] and self.rng.random() < 0.5:
                 fields.append(f"milestones: [M-{self.rng.randint(1, self.counts['milestone'])}]")
             body = f"## Description\n\n{self.prose(2)}\n\n## Mitigation\n\n{self.prose(2)}\n"
@@ -124,39 +150,53 @@ class Generator:
 
     def decisions(self) -> None:
         count = self.counts["decision"]
-        successor = {i: self.rng.randint(i + 1, min(count, i + 30)) for i in range(1, count)
-                     if self.rng.random() < 0.12}
+        successor = {
+            i: self.rng.randint(i + 1, min(count, i + 30)) for i in range(1, count) if self.rng.random() < 0.12
+        }
         supersedes = {new: old for old, new in successor.items()}
         for i in range(1, count + 1):
             if i in successor:
                 new = f"ADR-{successor[i]:04d}"
-                fields = [f"status: superseded by {new}" if self.rng.random() < 0.5 else "status: superseded",
-                          f"superseded_by: {new}"]
+                fields = [
+                    f"status: superseded by {new}" if self.rng.random() < 0.5 else "status: superseded",
+                    f"superseded_by: {new}",
+                ]
             else:
                 status = self.rng.choices(["accepted", "proposed", "rejected", "deprecated"], [75, 10, 10, 5])[0]
                 fields = [f"status: {status}"]
             recent = fields[0] == "status: proposed"
-            fields += [f"date: {self.date(-20, -1) if recent else self.date(-700, -1)}", "decision-makers:",
-                       *(f"  - {p}" for p in self.people(1, 3)), f"consulted: [{', '.join(self.people(1, 2))}]"]
+            fields += [
+                f"date: {self.date(-20, -1) if recent else self.date(-700, -1)}",
+                "decision-makers:",
+                *(f"  - {p}" for p in self.people(1, 3)),
+                f"consulted: [{', '.join(self.people(1, 2))}]",
+            ]
             if i in supersedes:
                 fields.append(f"supersedes: ADR-{supersedes[i]:04d}")
-            body = (f"## Context and Problem Statement\n\n{self.prose(3)}\n\n## Considered Options\n\n"
-                    + "".join(f"* {self.title()}\n" for _ in range(3))
-                    + f"\n## Decision Outcome\n\n{self.prose(2)}\n\n### Consequences\n\n* Good, because "
-                    + f"{self.prose(1).lower()}\n* Bad, because {self.prose(1).lower()}\n")
+            body = (
+                f"## Context and Problem Statement\n\n{self.prose(3)}\n\n## Considered Options\n\n"
+                + "".join(f"* {self.title()}\n" for _ in range(3))
+                + f"\n## Decision Outcome\n\n{self.prose(2)}\n\n### Consequences\n\n* Good, because "
+                + f"{self.prose(1).lower()}\n* Bad, because {self.prose(1).lower()}\n"
+            )
             self.add("decision", f"ADR-{i:04d}", self.title(), fields, body)
 
     def postmortems(self, done: list[str]) -> None:
         """Each post-mortem names one finished milestone, the most recent first."""
         for i in range(1, self.counts["postmortem"] + 1):
             when = self.date(-200, -2)
-            fields = [f"date: {when}", f"status: {self.rng.choice(['draft', 'final', 'final'])}",
-                      f"owner: {self.rng.choice(PEOPLE)}"]
+            fields = [
+                f"date: {when}",
+                f"status: {self.rng.choice(['draft', 'final', 'final'])}",
+                f"owner: {self.rng.choice(PEOPLE)}",
+            ]
             if done:
                 fields.append(f"milestone: {done.pop()}")
             actions = self.tasks(when, TODAY + dt.timedelta(days=90), self.rng.randint(2, 5))
-            body = (f"## Summary\n\n{self.prose(2)}\n\n## Timeline\n\n{self.prose(2)}\n\n"
-                    f"## Lessons learned\n\n- {self.prose(1)}\n- {self.prose(1)}\n\n## Action items\n\n{actions}\n")
+            body = (
+                f"## Summary\n\n{self.prose(2)}\n\n## Timeline\n\n{self.prose(2)}\n\n"
+                f"## Lessons learned\n\n- {self.prose(1)}\n- {self.prose(1)}\n\n## Action items\n\n{actions}\n"
+            )
             self.add("postmortem", f"PM-{i}", f"Incident review - {self.title()}", fields, body)
 
     def build(self) -> list[tuple[str, str, str, str]]:
@@ -196,10 +236,16 @@ def commit(repo: Path) -> None:
     """One commit with fixed identity and dates, ignoring the caller's git environment and
     config, so the history (which tpm's git rules read) is the same everywhere."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.invalid", GIT_AUTHOR_DATE=COMMIT_DATE,
-               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.invalid",
-               GIT_COMMITTER_DATE=COMMIT_DATE)
+    env.update(
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.invalid",
+        GIT_AUTHOR_DATE=COMMIT_DATE,
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.invalid",
+        GIT_COMMITTER_DATE=COMMIT_DATE,
+    )
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Synthetic project"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True)
 

@@ -28,8 +28,9 @@ def documents(repo: Path) -> list[str]:
 def last_commits(repo: Path, paths: list[str]) -> dict[str, str]:
     """Each document's latest commit, from one log pass that ends when all are found."""
     unseen, found, commit = set(paths), {}, None
-    log = subprocess.Popen(["git", "log", "--name-only", "--format=%x01%H", "--", "project/"],
-                           cwd=repo, stdout=subprocess.PIPE)
+    log = subprocess.Popen(
+        ["git", "log", "--name-only", "--format=%x01%H", "--", "project/"], cwd=repo, stdout=subprocess.PIPE
+    )
     for raw in log.stdout:
         line = raw.rstrip(b"\n").decode()
         if line.startswith("\x01"):

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import FOLDERS, Generator  # noqa: E402  (a sibling script, not a package)
+from generate import FOLDERS, Generator
 
 START = dt.datetime(2024, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
 END = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.timezone.utc)

@@ -68,8 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     repo = HERE / "work" / f"history-{args.documents}-{args.commits}-{args.seed}"
     if not (repo / ".git").is_dir():
         print(f"generating {repo} ...", flush=True)
-        subprocess.run([sys.executable, str(HERE / "history_generate.py"), str(repo), "--documents",
-                        str(args.documents), "--commits", str(args.commits), "--seed", str(args.seed)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "history_generate.py"),
+                str(repo),
+                "--documents",
+                str(args.documents),
+                "--commits",
+                str(args.commits),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+        )
     tpm = ["tpm", "check", "--today", TODAY]
     floor_command = [sys.executable, str(HERE / "history_floor.py"), str(repo)]
     timed(floor_command, repo)  # warm the file cache and .pyc files for every contestant
@@ -93,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| tpm check (warm) | {warm:.2f} |")
     print(f"| tpm report (warm) | {report:.2f} |")
     print(f"| naive GitPython, per file x {count} (from {args.sample}) | {naive:.1f} |\n")
-    goals = [("cold / floor", cold / floor, "<= 1.5", cold / floor <= 1.5),
-             ("warm / cold", warm / cold, "<= 0.35", warm / cold <= 0.35),
-             ("naive / cold", naive / cold, ">= 50", naive / cold >= 50),
-             ("report / warm check", report / warm, "<= 1.2", report / warm <= 1.2)]
+    goals = [
+        ("cold / floor", cold / floor, "<= 1.5", cold / floor <= 1.5),
+        ("warm / cold", warm / cold, "<= 0.35", warm / cold <= 0.35),
+        ("naive / cold", naive / cold, ">= 50", naive / cold >= 50),
+        ("report / warm check", report / warm, "<= 1.2", report / warm <= 1.2),
+    ]
     print("| ratio | value | goal | met |\n| --- | ---: | --- | --- |")
     for name, value, goal, met in goals:
         print(f"| {name} | {value:.2f} | {goal} | {'yes' if met else 'NO'} |")

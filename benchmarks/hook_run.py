@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(HERE / "history_generate.py"), str(repo)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(PRE_COMMIT_HOME=str(HERE / "work" / "pre-commit-home"), TPM_TODAY="2026-11-27")
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CHECKOUT, capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=CHECKOUT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {CHECKOUT}\n    rev: {head}\n    hooks:\n      - id: tpm-check\n", encoding="utf-8"
     )

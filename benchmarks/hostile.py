@@ -37,8 +37,10 @@ COMMIT_DATE = "2026-11-25T12:00:00+00:00"
 
 
 def milestone(ident: str, title: str = "Hostile", extra: str = "", body: str = "") -> str:
-    return (f"---\nid: {ident}\ntitle: {title}\nstatus: planned\nowner: alice\ndue: 2026-12-20\n{extra}---\n"
-            f"# {ident}\n\n## Checkpoints\n\n- [ ] 2026-12-10 review\n{body}")
+    return (
+        f"---\nid: {ident}\ntitle: {title}\nstatus: planned\nowner: alice\ndue: 2026-12-20\n{extra}---\n"
+        f"# {ident}\n\n## Checkpoints\n\n- [ ] 2026-12-10 review\n{body}"
+    )
 
 
 def padded(head: str, size: int, filler: str) -> str:
@@ -62,26 +64,31 @@ def hostile_set(k: int, rng: random.Random) -> dict[str, bytes | str]:
         files[f"{m}/long-title-{k}-{i}.md"] = milestone(f"M-{k}6{i:02d}", title="T" * 60_000)
     for i in range(5):  # ~10 MiB: 20,000 headings, 20,000 task items, 5,000-deep quotes, 1,000-deep lists
         files[f"{m}/headings-{k}-{i}.md"] = milestone(
-            f"M-{k}5{i:02d}", body="".join(f"## Heading {n}\n\ntext {n}\n\n" for n in range(20_000)))
+            f"M-{k}5{i:02d}", body="".join(f"## Heading {n}\n\ntext {n}\n\n" for n in range(20_000))
+        )
         files[f"{m}/tasks-{k}-{i}.md"] = milestone(
-            f"M-{k}4{i:02d}", body="".join(f"- [{' x'[n % 2]}] 2026-12-{n % 28 + 1:02d} item {n}\n"
-                                            for n in range(20_000)))
+            f"M-{k}4{i:02d}",
+            body="".join(f"- [{' x'[n % 2]}] 2026-12-{n % 28 + 1:02d} item {n}\n" for n in range(20_000)),
+        )
         files[f"{m}/quotes-{k}-{i}.md"] = milestone(f"M-{k}3{i:02d}", body="> " * 5_000 + "deep\n")
         files[f"{m}/lists-{k}-{i}.md"] = milestone(
-            f"M-{k}2{i:02d}", body="".join("  " * n + "- item\n" for n in range(1_000)))
+            f"M-{k}2{i:02d}", body="".join("  " * n + "- item\n" for n in range(1_000))
+        )
         files[f"{m}/empty-headings-{k}-{i}.md"] = milestone(f"M-{k}0{i:02d}", body="#\n" * 20_000)
         files[f"{m}/brackets-{k}-{i}.md"] = milestone(f"M-{k}1{i:02d}", body="[" * 50_000 + "*" * 50_000)
     for i in range(20):  # YAML bombs and limits
         files[f"{r}/deep-flow-{k}-{i}.md"] = f"---\nid: R-{k}9{i:02d}\nx: {'[' * 10_000}{']' * 10_000}\n---\n"
-        files[f"{r}/deep-block-{k}-{i}.md"] = (f"---\nid: R-{k}8{i:02d}\n"
-                                               + "".join(" " * n + f"k{n}:\n" for n in range(300)) + "---\n")
+        files[f"{r}/deep-block-{k}-{i}.md"] = (
+            f"---\nid: R-{k}8{i:02d}\n" + "".join(" " * n + f"k{n}:\n" for n in range(300)) + "---\n"
+        )
         laughs = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
         laughs += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
         files[f"{r}/laughs-{k}-{i}.md"] = f"---\nid: R-{k}7{i:02d}\n" + "\n".join(laughs) + "\n---\n"
         aliases = "anchor: &v value\nmany:\n" + "".join("  - *v\n" for _ in range(9_000))
         files[f"{r}/aliases-{k}-{i}.md"] = f"---\nid: R-{k}6{i:02d}\n{aliases}---\n"
-        files[f"{r}/anchors-{k}-{i}.md"] = (f"---\nid: R-{k}5{i:02d}\n"
-                                            + "".join(f"k{n}: &a{n} v{n}\n" for n in range(4_000)) + "---\n")
+        files[f"{r}/anchors-{k}-{i}.md"] = (
+            f"---\nid: R-{k}5{i:02d}\n" + "".join(f"k{n}: &a{n} v{n}\n" for n in range(4_000)) + "---\n"
+        )
     for i in range(50):  # ~6 MiB: 60 KB front-matter blocks (many keys; one huge scalar), and over the cap
         keys = "".join(f"note_{n:05d}: value number {n}\n" for n in range(2_400))
         files[f"{r}/fm-keys-{k}-{i}.md"] = f"---\nid: R-{k}4{i:02d}\ntitle: many keys\n{keys}---\nbody\n"
@@ -99,7 +106,8 @@ def hostile_set(k: int, rng: random.Random) -> dict[str, bytes | str]:
     for n in range(10_000):  # many small documents
         files[f"{r}/small/R-{k}S{n:05d}.md"] = (
             f"---\nid: R-{k}S{n:05d}\ntitle: Small risk {n}\nstatus: open\nowner: bob\n"
-            f"likelihood: {n % 5 + 1}\nimpact: {n % 3 + 1}\nreview_by: 2026-12-15\n---\n# Risk\n\n## Mitigation\n\nWatch it.\n")
+            f"likelihood: {n % 5 + 1}\nimpact: {n % 3 + 1}\nreview_by: 2026-12-15\n---\n# Risk\n\n## Mitigation\n\nWatch it.\n"
+        )
     return files
 
 
@@ -114,9 +122,16 @@ def build(dest: Path, factor: int, seed: int) -> None:
             path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     (dest / ".tpm.toml").write_text("", encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="Bench",
-               GIT_AUTHOR_EMAIL="bench@example.invalid", GIT_AUTHOR_DATE=COMMIT_DATE, GIT_COMMITTER_NAME="Bench",
-               GIT_COMMITTER_EMAIL="bench@example.invalid", GIT_COMMITTER_DATE=COMMIT_DATE)
+    env.update(
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.invalid",
+        GIT_AUTHOR_DATE=COMMIT_DATE,
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.invalid",
+        GIT_COMMITTER_DATE=COMMIT_DATE,
+    )
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Hostile"]):
         subprocess.run(["git", "-c", "core.bigFileThreshold=512k", *args], cwd=dest, env=env, check=True)
 
@@ -139,8 +154,9 @@ print(json.dumps({"wall": wall, "maxrss_kib": usage.ru_maxrss, "code": done.retu
 
 def measure(dest: Path) -> dict:
     command = [sys.executable, "-m", "tpm", "check", "--no-cache", "--today", TODAY]
-    completed = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=dest,
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], cwd=dest, capture_output=True, text=True, check=True
+    )
     return json.loads(completed.stdout)
 
 
@@ -160,8 +176,23 @@ def main(argv: list[str] | None = None) -> int:
         if not (dest / ".git").exists():
             build(dest, factor, args.seed)
         if args.profile:
-            subprocess.run([sys.executable, "-m", "cProfile", "-s", "cumtime", "-m", "tpm", "check", "--no-cache",
-                            "--today", TODAY], cwd=dest, stdout=sys.stdout)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cProfile",
+                    "-s",
+                    "cumtime",
+                    "-m",
+                    "tpm",
+                    "check",
+                    "--no-cache",
+                    "--today",
+                    TODAY,
+                ],
+                cwd=dest,
+                stdout=sys.stdout,
+            )
             return 0
         count, total = size_of(dest)
         measure(dest)  # warm-up: file cache, .pyc
@@ -169,19 +200,31 @@ def main(argv: list[str] | None = None) -> int:
         codes = {run["code"] for run in runs}
         if codes - {0, 1}:
             print(f"x{factor}: tpm failed: {runs[-1]['err']}", file=sys.stderr)
-        rows.append({"factor": factor, "files": count, "mb": total / 1e6,
-                     "wall": statistics.median(r["wall"] for r in runs),
-                     "rss_mib": max(r["maxrss_kib"] for r in runs) / 1024, "codes": sorted(codes),
-                     "out_mb": runs[-1]["out_bytes"] / 1e6})
+        rows.append(
+            {
+                "factor": factor,
+                "files": count,
+                "mb": total / 1e6,
+                "wall": statistics.median(r["wall"] for r in runs),
+                "rss_mib": max(r["maxrss_kib"] for r in runs) / 1024,
+                "codes": sorted(codes),
+                "out_mb": runs[-1]["out_bytes"] / 1e6,
+            }
+        )
         row = rows[-1]
-        print(f"x{factor}: {count:,} files, {row['mb']:.1f} MB: median {row['wall']:.2f} s, "
-              f"peak RSS {row['rss_mib']:.0f} MiB, exit {row['codes']}, report {row['out_mb']:.1f} MB", flush=True)
+        print(
+            f"x{factor}: {count:,} files, {row['mb']:.1f} MB: median {row['wall']:.2f} s, "
+            f"peak RSS {row['rss_mib']:.0f} MiB, exit {row['codes']}, report {row['out_mb']:.1f} MB",
+            flush=True,
+        )
     base = rows[0]
     print("\n| sets | files | MB | wall (s) | peak RSS (MiB) | time / 1x | RSS / 1x |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print(f"| {row['factor']} | {row['files']:,} | {row['mb']:.1f} | {row['wall']:.2f} | {row['rss_mib']:.0f} "
-              f"| {row['wall'] / base['wall']:.2f} | {row['rss_mib'] / base['rss_mib']:.2f} |")
+        print(
+            f"| {row['factor']} | {row['files']:,} | {row['mb']:.1f} | {row['wall']:.2f} | {row['rss_mib']:.0f} "
+            f"| {row['wall'] / base['wall']:.2f} | {row['rss_mib'] / base['rss_mib']:.2f} |"
+        )
     if not args.keep:
         shutil.rmtree(args.work, ignore_errors=True)
     return 0

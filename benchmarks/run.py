@@ -37,8 +37,9 @@ def run(command: list[str], cwd: Path, ok=(0,)) -> subprocess.CompletedProcess:
     """Run `command`; stop the benchmark if it fails, since a failing run times nothing."""
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if done.returncode not in ok:
-        sys.exit(f"run.py: {' '.join(command[:4])} ... exited {done.returncode}\n{done.stdout[-2000:]}"
-                 f"{done.stderr[-2000:]}")
+        sys.exit(
+            f"run.py: {' '.join(command[:4])} ... exited {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
     return done
 
 
@@ -72,13 +73,16 @@ def version(command: list[str]) -> str:
 
 def report(documents: int, tpm_times: list[float], base_times: list[float]) -> None:
     """A Markdown table of best and median seconds, documents per second and the ratio."""
-    rows = [("best", min(tpm_times), min(base_times)),
-            ("median", statistics.median(tpm_times), statistics.median(base_times))]
+    rows = [
+        ("best", min(tpm_times), min(base_times)),
+        ("median", statistics.median(tpm_times), statistics.median(base_times)),
+    ]
     print("| measure | tpm check (s) | check-jsonschema (s) | tpm docs/s | baseline docs/s | tpm / baseline |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, tpm, base in rows:
-        print(f"| {name} | {tpm:.3f} | {base:.3f} | {documents / tpm:,.0f} | {documents / base:,.0f} "
-              f"| {tpm / base:.2f} |")
+        print(
+            f"| {name} | {tpm:.3f} | {base:.3f} | {documents / tpm:,.0f} | {documents / base:,.0f} | {tpm / base:.2f} |"
+        )
     ratio = statistics.median(tpm_times) / statistics.median(base_times)
     verdict = "met" if ratio <= GOAL else "NOT met"
     print(f"\nGoal (tpm / baseline <= {GOAL}, on medians): {verdict} ({ratio:.2f}).")
@@ -86,18 +90,25 @@ def report(documents: int, tpm_times: list[float], base_times: list[float]) -> N
 
 def benchmark(work: Path, documents: int, repeat: int, seed: int) -> None:
     repo = work / "repo"
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(repo), "--documents", str(documents),
-                    "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(HERE / "generate.py"), str(repo), "--documents", str(documents), "--seed", str(seed)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     frontmatter = work / "repo-frontmatter"
     tpm, baseline = tpm_command(), baseline_commands(frontmatter)
 
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores")
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
+    )
     print(f"{version(['tpm', '--version'])}; {version(['check-jsonschema', '--version'])}")
     print(f"{documents} documents (seed {seed}), best and median of {repeat} runs, after one warm-up")
     print(f"tpm:      {' '.join(tpm)}")
-    print(f"baseline: check-jsonschema --schemafile schemas/<type>.schema.json <type>/*.yaml, "
-          f"{len(baseline)} calls summed\n")
+    print(
+        f"baseline: check-jsonschema --schemafile schemas/<type>.schema.json <type>/*.yaml, "
+        f"{len(baseline)} calls summed\n"
+    )
 
     summary = run(tpm, repo, ok=(0, 1)).stdout.strip().splitlines()[-1]  # warm-up; 1 = findings
     timed(baseline, frontmatter)
@@ -114,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=5000, help="documents to generate (default 5000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each side (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
-    parser.add_argument("--keep", action="store_true",
-                        help="generate into benchmarks/work/ (git-ignored) and keep it, e.g. to profile")
+    parser.add_argument(
+        "--keep", action="store_true", help="generate into benchmarks/work/ (git-ignored) and keep it, e.g. to profile"
+    )
     args = parser.parse_args(argv)
     if args.documents < 1 or args.repeat < 1:
         parser.error("--documents and --repeat must be at least 1")

@@ -41,8 +41,9 @@ def _ensure(repo: Path, command: list[str]) -> None:
 def _timed(source: Path, args: list[str], cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(source)}
     start = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "tpm", *args], cwd=cwd, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tpm", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(f"tpm {' '.join(args)} failed with {source}: {completed.stderr.decode(errors='replace')}")
@@ -59,8 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     plain = work / "versions-plain"
     history = work / "history-5000-50000-0"  # the same repository as history_run.py's
     _ensure(plain, [sys.executable, str(HERE / "generate.py"), str(plain), "--documents", "5000", "--seed", "0"])
-    _ensure(history, [sys.executable, str(HERE / "history_generate.py"), str(history), "--documents", "5000",
-                      "--commits", "50000", "--seed", "0"])
+    _ensure(
+        history,
+        [
+            sys.executable,
+            str(HERE / "history_generate.py"),
+            str(history),
+            "--documents",
+            "5000",
+            "--commits",
+            "50000",
+            "--seed",
+            "0",
+        ],
+    )
     # One copy of the history repository per version, so that each warm run reads its own caches.
     copies = {}
     for name in ("before", "after"):
@@ -72,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     sources = {"before": before, "after": SOURCE}
     measures = {
         "check --no-history --no-cache (5,000 documents)": lambda v: _timed(
-            sources[v], ["check", "--no-history", "--no-cache", "--today", TODAY], plain),
+            sources[v], ["check", "--no-history", "--no-cache", "--today", TODAY], plain
+        ),
         "check --no-cache, history (50,000 commits)": lambda v: _timed(
-            sources[v], ["check", "--no-cache", "--today", TODAY], copies[v]),
+            sources[v], ["check", "--no-cache", "--today", TODAY], copies[v]
+        ),
         "check, warm caches": lambda v: _timed(sources[v], ["check", "--today", TODAY], copies[v]),
     }
     for version in ("before", "after"):  # warm-up: .pyc files, the file cache, the caches

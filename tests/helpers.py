@@ -37,9 +37,7 @@ def git_env(date: str = FIXED_DATE) -> dict:
 
 
 def git(repo: Path, *args: str, date: str = FIXED_DATE) -> str:
-    completed = subprocess.run(
-        ["git", *args], cwd=repo, env=git_env(date), check=True, capture_output=True, text=True
-    )
+    completed = subprocess.run(["git", *args], cwd=repo, env=git_env(date), check=True, capture_output=True, text=True)
     return completed.stdout
 
 

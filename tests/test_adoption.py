@@ -25,8 +25,7 @@ MADR_LOG = {
         "# Use PostgreSQL\n\n## Decision Outcome\n\nChosen option: PostgreSQL.\n"
     ),
     "docs/decisions/0003-use-madr-4.md": (
-        "---\nstatus: accepted\ndate: 2025-05-02\ndecision-makers: Alice\nsupersedes: ADR-0001\n---\n"
-        "# Use MADR 4\n"
+        "---\nstatus: accepted\ndate: 2025-05-02\ndecision-makers: Alice\nsupersedes: ADR-0001\n---\n# Use MADR 4\n"
     ),
     "docs/decisions/0004-event-sourcing.md": (
         "---\nstatus: proposed\ndate: 2026-11-20\n---\n# Event sourcing for the ledger\n"
@@ -153,4 +152,7 @@ def test_extending_a_built_in_type_with_an_extra_schema(tmp_path):
         },
     )
     outcome = run_tpm(repo, "check", "--today", "2026-11-27")
-    assert outcome.out.splitlines()[0] == "project/risks/R-1-a.md:1:1: error schema-violation missing required field `owner`"
+    assert (
+        outcome.out.splitlines()[0]
+        == "project/risks/R-1-a.md:1:1: error schema-violation missing required field `owner`"
+    )

@@ -28,10 +28,23 @@ from helpers import FIXED_DATE, git, git_env, run_tpm, write_files
 CASES = Path(__file__).parent / "badinput"
 DEFAULT_ARGS = ["check", "--today", "2026-11-27", "--format", "json"]
 CASE_KEYS = {
-    "description", "files", "bytes", "commit", "setup", "args", "env", "expect",
-    "messages", "exit", "stderr_contains", "stdout_contains", "xfail",
+    "description",
+    "files",
+    "bytes",
+    "commit",
+    "setup",
+    "args",
+    "env",
+    "expect",
+    "messages",
+    "exit",
+    "stderr_contains",
+    "stdout_contains",
+    "xfail",
 }
-_TEXT_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning|info) (?P<rule>[a-z-]+) ")
+_TEXT_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning|info) (?P<rule>[a-z-]+) "
+)
 _EXPECT = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))? (?P<rule>[a-z-]+)$")
 
 
@@ -302,13 +315,19 @@ def _run(ctx: Context, args: list) -> tuple[int, str, str]:
         outcome = run_tpm(cwd, *args)
         return outcome.code, outcome.out, outcome.err
     env = {**git_env(), **ctx.env}  # os.environ less GIT_* (and less TPM_TODAY: conftest)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(tpm.document.__file__).parents[1]), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(tpm.document.__file__).parents[1]), env.get("PYTHONPATH")])
+    )
     command = [sys.executable, "-m", "tpm", *args]
     if ctx.mode == "pipe_head":
         shell = " ".join(_quote(part) for part in command) + " | head -1"
         command = ["bash", "-c", shell + '; exit "${PIPESTATUS[0]}"']  # tpm's status, not head's
     completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=50)
-    return completed.returncode, completed.stdout.decode("utf-8", "replace"), completed.stderr.decode("utf-8", "replace")
+    return (
+        completed.returncode,
+        completed.stdout.decode("utf-8", "replace"),
+        completed.stderr.decode("utf-8", "replace"),
+    )
 
 
 def _quote(part: str) -> str:
@@ -326,7 +345,7 @@ def _diagnostics(args: list, out: str) -> list[dict]:
     for line in out.splitlines():
         match = _TEXT_LINE.match(line)
         if match:
-            found.append({**match.groupdict(), "message": line[match.end():]})
+            found.append({**match.groupdict(), "message": line[match.end() :]})
             found[-1]["line"], found[-1]["column"] = int(match["line"]), int(match["column"])
     return found
 
@@ -381,5 +400,7 @@ def test_bad_input(tmp_path, monkeypatch, case):
 def test_catalogue_is_big_enough_and_every_step_is_used():
     cases = [_load(path) for path in CASES.glob("*.yaml")]
     assert len(cases) >= 65
-    used = {name for case in cases for name in (next(iter(s)) if isinstance(s, dict) else s for s in case.get("setup", []))}
+    used = {
+        name for case in cases for name in (next(iter(s)) if isinstance(s, dict) else s for s in case.get("setup", []))
+    }
     assert used == set(STEPS), set(STEPS) - used

@@ -61,7 +61,11 @@ def test_the_github_workflow(repo):
         assert checkout["with"]["fetch-depth"] == 0
     lint_steps = workflow["jobs"]["lint"]["steps"]
     upload = next(step for step in lint_steps if step.get("uses", "").startswith("github/codeql-action/upload-sarif"))
-    commands = [s["run"] for s in lint_steps + workflow["jobs"]["overdue"]["steps"] if "tpm " in s.get("run", "") and "pip" not in s["run"]]
+    commands = [
+        s["run"]
+        for s in lint_steps + workflow["jobs"]["overdue"]["steps"]
+        if "tpm " in s.get("run", "") and "pip" not in s["run"]
+    ]
     outcomes = {}
     for command in commands:
         outcomes[command] = shell(repo, command.replace("${{ github.base_ref }}", "main"))

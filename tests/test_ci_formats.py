@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from pathlib import Path
 
 import jsonschema
@@ -56,12 +56,21 @@ def test_fingerprints_survive_moved_lines_and_passing_days(realistic, tmp_path):
         return {(i["check_name"], i["location"]["path"]): i["fingerprint"] for i in report}
 
     before = prints(realistic, TODAY)
-    assert prints(realistic, "2026-11-28").get(("overdue-milestone", "project/milestones/M-7-3ds2-challenge-flow.md")) == before[
-        ("overdue-milestone", "project/milestones/M-7-3ds2-challenge-flow.md")
-    ]
-    moved = make_repo(tmp_path / "moved", {"project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"})
+    assert (
+        prints(realistic, "2026-11-28").get(("overdue-milestone", "project/milestones/M-7-3ds2-challenge-flow.md"))
+        == before[("overdue-milestone", "project/milestones/M-7-3ds2-challenge-flow.md")]
+    )
+    moved = make_repo(
+        tmp_path / "moved",
+        {"project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"},
+    )
     first = prints(moved, TODAY)
-    write_files(moved, {"project/milestones/M-1-a.md": "---\n# a comment that moves every line\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"})
+    write_files(
+        moved,
+        {
+            "project/milestones/M-1-a.md": "---\n# a comment that moves every line\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"
+        },
+    )
     assert prints(moved, TODAY) == first
 
 
@@ -109,7 +118,12 @@ def test_github_escaping():
 
 
 def test_github_annotations_escape_names_and_messages(tmp_path):
-    repo = make_repo(tmp_path / "repo", {"project/risks/R-1, odd: name.md": '---\nid: R-1\ntitle: T\nstatus: "50% done"\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n'})
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "project/risks/R-1, odd: name.md": '---\nid: R-1\ntitle: T\nstatus: "50% done"\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n'
+        },
+    )
     out = check(repo, "--format", "github").out.splitlines()
     assert out[0] == (
         "::error file=project/risks/R-1%2C odd%3A name.md,line=4,endLine=4,col=9,"
@@ -127,7 +141,10 @@ def test_github_shows_ten_per_kind_and_counts_the_rest(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     out = check(repo, "--format", "github").out.splitlines()
     assert sum(line.startswith("::error ") for line in out) == 10
-    assert out[10] == "::notice title=tpm::2 more findings not shown as annotations (GitHub shows 10 of each kind); all are listed below and in the step summary"
+    assert (
+        out[10]
+        == "::notice title=tpm::2 more findings not shown as annotations (GitHub shows 10 of each kind); all are listed below and in the step summary"
+    )
     assert sum(": error missing-front-matter" in line for line in out) == 12
     written = summary.read_text()
     assert written.startswith("earlier step\n## tpm check\n\nChecked 12 files: 12 errors, 0 warnings, 0 infos.\n")
@@ -152,7 +169,9 @@ def test_diff_base_reports_only_changed_documents(realistic):
             "project/milestones/M-5-settlement-and-reconciliation.md"
         }
         bad = check(realistic, "--diff-base", "no-such-branch")
-        assert bad.code == 2 and bad.err.startswith("tpm: error: --diff-base: no merge base between 'no-such-branch' and HEAD")
+        assert bad.code == 2 and bad.err.startswith(
+            "tpm: error: --diff-base: no merge base between 'no-such-branch' and HEAD"
+        )
     finally:
         git(realistic, "checkout", "-q", "--", ".")
         git(realistic, "checkout", "-q", "main")

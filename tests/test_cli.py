@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -12,7 +11,9 @@ import pytest
 from helpers import git, make_repo, run_tpm, write_files
 
 TODAY = "2026-11-27"
-VALID_RISK = "---\nid: R-1\ntitle: Vendor may slip\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n## Mitigation\n\nWeekly sync.\n"
+VALID_RISK = (
+    "---\nid: R-1\ntitle: Vendor may slip\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n## Mitigation\n\nWeekly sync.\n"
+)
 BAD_RISK = "---\nid: R-2\ntitle: Bad\nstatus: opened\nlikelihood: 2\nimpact: 3\nmitigation: sync\n---\n"
 
 
@@ -79,7 +80,9 @@ def test_strict_fails_on_warnings(repo):
 
 
 def test_severity_off_disables_a_rule(repo):
-    write_files(repo, {"project/risks/R-2-bad.md": BAD_RISK, ".tpm.toml": '[rules.schema-violation]\nseverity = "off"\n'})
+    write_files(
+        repo, {"project/risks/R-2-bad.md": BAD_RISK, ".tpm.toml": '[rules.schema-violation]\nseverity = "off"\n'}
+    )
     assert check(repo).code == 0
 
 
@@ -113,7 +116,9 @@ def test_paths_are_repository_relative_from_a_subfolder(repo):
 
 
 def test_untracked_files_are_linted_and_ignored_files_are_not(repo):
-    write_files(repo, {"project/risks/R-2-bad.md": BAD_RISK, "project/risks/R-3-x.md": BAD_RISK, ".gitignore": "R-3-*\n"})
+    write_files(
+        repo, {"project/risks/R-2-bad.md": BAD_RISK, "project/risks/R-3-x.md": BAD_RISK, ".gitignore": "R-3-*\n"}
+    )
     report = json.loads(check(repo, "--format", "json").out)
     assert [d["path"] for d in report["diagnostics"]] == ["project/risks/R-2-bad.md"]
 
@@ -152,11 +157,20 @@ def test_usage_errors_exit_2_with_one_line(repo, monkeypatch, args, env, message
 @pytest.mark.parametrize(
     "config, message",
     [
-        ("roots = 'x'\n", "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, types)"),
+        (
+            "roots = 'x'\n",
+            "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, types)",
+        ),
         ("[rules.no-such]\n", "tpm: error: .tpm.toml: [rules.no-such]: no rule is named 'no-such' (see `tpm rules`)"),
-        ("[rules.duplicate-id]\nseverity = 'fatal'\n", "tpm: error: .tpm.toml: rules.duplicate-id.severity: unknown severity 'fatal' (expected one of error, warning, info) or off"),
+        (
+            "[rules.duplicate-id]\nseverity = 'fatal'\n",
+            "tpm: error: .tpm.toml: rules.duplicate-id.severity: unknown severity 'fatal' (expected one of error, warning, info) or off",
+        ),
         ("[types.task]\nschema = 's.json'\n", "tpm: error: .tpm.toml: [types.task] needs `paths`"),
-        ("timezone = 'Mars/Olympus'\n", "tpm: error: timezone: unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)"),
+        (
+            "timezone = 'Mars/Olympus'\n",
+            "tpm: error: timezone: unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
+        ),
     ],
 )
 def test_config_mistakes_exit_2_with_one_line(repo, config, message):
@@ -181,7 +195,10 @@ def test_not_a_git_repository_exits_2(tmp_path):
 def test_git_missing_exits_2(repo, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     outcome = run_tpm(repo, "check")
-    assert (outcome.code, outcome.err) == (2, "tpm: error: git is not installed or not on PATH; tpm reads the project through git\n")
+    assert (outcome.code, outcome.err) == (
+        2,
+        "tpm: error: git is not installed or not on PATH; tpm reads the project through git\n",
+    )
 
 
 def test_pyproject_tool_table_and_dotfile_precedence(repo):
@@ -228,7 +245,10 @@ def test_schema_prints_the_effective_schema(repo):
     schema = json.loads(outcome.out)
     root = Path(__file__).resolve().parents[1]
     assert schema == json.loads((root / "schemas" / "milestone.schema.json").read_text())
-    assert run_tpm(repo, "schema", "widget").err == "tpm: error: unknown type 'widget' (known: milestone, risk, decision, postmortem)\n"
+    assert (
+        run_tpm(repo, "schema", "widget").err
+        == "tpm: error: unknown type 'widget' (known: milestone, risk, decision, postmortem)\n"
+    )
 
 
 def test_schema_works_outside_a_repository(tmp_path):

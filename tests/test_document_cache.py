@@ -53,7 +53,13 @@ def test_an_edited_file_is_parsed_again(repo):
 
 def test_a_schema_change_invalidates_every_entry(repo):
     check(repo)
-    write_files(repo, {".tpm.toml": (repo / ".tpm.toml").read_text() + '\n[types.risk]\nschema = "extra.json"\n', "extra.json": '{"required": ["reviewed_by"]}'})
+    write_files(
+        repo,
+        {
+            ".tpm.toml": (repo / ".tpm.toml").read_text() + '\n[types.risk]\nschema = "extra.json"\n',
+            "extra.json": '{"required": ["reviewed_by"]}',
+        },
+    )
     after = json.loads(check(repo))["diagnostics"]
     assert any(d["message"] == "missing required field `reviewed_by`" for d in after)
     assert check(repo) == check(repo, "--no-cache")
@@ -65,8 +71,22 @@ def test_a_schema_change_invalidates_every_entry(repo):
         lambda data: "not json at all",
         lambda data: json.dumps({**data, "format": "someone-else/1"}),
         lambda data: json.dumps({**data, "entries": {k: {"data": []} for k in data["entries"]}}),
-        lambda data: json.dumps({**data, "entries": {k: {**v, "marks": [["x", "a"]]} if isinstance(v, dict) else v for k, v in data["entries"].items()}}),
-        lambda data: json.dumps({**data, "entries": {k: {**v, "problems": [[1, 2]]} if isinstance(v, dict) else v for k, v in data["entries"].items()}}),
+        lambda data: json.dumps(
+            {
+                **data,
+                "entries": {
+                    k: {**v, "marks": [["x", "a"]]} if isinstance(v, dict) else v for k, v in data["entries"].items()
+                },
+            }
+        ),
+        lambda data: json.dumps(
+            {
+                **data,
+                "entries": {
+                    k: {**v, "problems": [[1, 2]]} if isinstance(v, dict) else v for k, v in data["entries"].items()
+                },
+            }
+        ),
     ],
     ids=["garbage", "foreign", "wrong-shape", "bad-marks", "bad-problems"],
 )

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import git, make_repo, run_tpm
+from helpers import make_repo, run_tpm
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATE = ROOT / "benchmarks" / "generate.py"
@@ -71,8 +71,12 @@ def _tpm(repo: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
 def generated(tmp_path_factory) -> Path:
     """One generated project per module (benchmarks/generate.py, seed 0); tests copy it."""
     repo = tmp_path_factory.mktemp("faults") / "repo"
-    subprocess.run([sys.executable, str(GENERATE), str(repo), "--documents", str(DOCUMENTS)],
-                   env=_env(), check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(GENERATE), str(repo), "--documents", str(DOCUMENTS)],
+        env=_env(),
+        check=True,
+        capture_output=True,
+    )
     return repo
 
 
@@ -118,8 +122,11 @@ def _delay(rng: random.Random, lifetime: float) -> float:
 def _kill_after(repo: Path, args: tuple, delay: float) -> int | None:
     """Start `tpm ARGS`, SIGKILL it after `delay` seconds; its exit code if it ended first."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tpm", *args], cwd=repo, env=_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "tpm", *args],
+        cwd=repo,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     time.sleep(delay)
     finished = process.poll()
@@ -197,8 +204,9 @@ def test_new_killed_at_random_points_leaves_no_file_or_a_complete_valid_one(proj
             outcomes["absent"] += 1
         outcomes["finished"] += finished is not None
         extra = _visible(repo) - before - {relative}
-        assert all(temp.fullmatch(Path(name).name) and Path(name).parent == Path(relative).parent
-                   for name in extra), where + f"unexpected files {sorted(extra)}"
+        assert all(temp.fullmatch(Path(name).name) and Path(name).parent == Path(relative).parent for name in extra), (
+            where + f"unexpected files {sorted(extra)}"
+        )
         for name in extra:
             assert reference.startswith((repo / name).read_bytes()), where + name
         outcomes["temp files left"] = len(extra)
@@ -225,13 +233,16 @@ MILESTONE = (
 @pytest.fixture
 def small(tmp_path) -> Path:
     """A small committed project, with a STATUS.md and a pyproject.toml that must survive."""
-    return make_repo(tmp_path / "small", {
-        ".tpm.toml": "",
-        "project/milestones/M-1-first.md": MILESTONE,
-        "project/risks/.gitkeep": "",
-        "STATUS.md": OLD,
-        "REPORT.txt": OLD,
-    })
+    return make_repo(
+        tmp_path / "small",
+        {
+            ".tpm.toml": "",
+            "project/milestones/M-1-first.md": MILESTONE,
+            "project/risks/.gitkeep": "",
+            "STATUS.md": OLD,
+            "REPORT.txt": OLD,
+        },
+    )
 
 
 @pytest.fixture
@@ -358,8 +369,7 @@ def test_init_interrupted_by_a_full_disk_halfway_finishes_on_the_next_run(bare, 
 def _can_mount() -> bool:
     if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"],
-                           capture_output=True)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"], capture_output=True)
     return probe.returncode == 0
 
 
@@ -377,8 +387,9 @@ def test_real_full_tmpfs(project, tmp_path):
         f"{sys.executable} -m tpm report --today {TODAY} --output out/STATUS.md; code=$?; "
         f"ls -a {out} >&2; cat {out}/STATUS.md > {tmp_path}/after; exit $code"
     )
-    completed = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=project, env=_env(),
-                               capture_output=True, text=True)
+    completed = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=project, env=_env(), capture_output=True, text=True
+    )
     assert completed.returncode == 2, completed.stderr
     error, listing = completed.stderr.split("\n", 1)
     assert error.startswith("tpm: error: cannot write") and "No space left on device" in error, completed.stderr
@@ -428,10 +439,13 @@ def test_unwritable_folder_exits_2_and_writes_nothing(writer, code, request, mon
 
 
 @needs_mount
-@pytest.mark.parametrize("argv", [
-    ("report", "--today", TODAY, "--output", "STATUS.md"),
-    ("new", "risk", "Read only", "--id", "R-8", "--today", TODAY),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("report", "--today", TODAY, "--output", "STATUS.md"),
+        ("new", "risk", "Read only", "--id", "R-8", "--today", TODAY),
+    ],
+)
 def test_real_read_only_mount(small, argv):
     """The whole work tree bind-mounted read-only (as root: permission bits do not stop root)."""
     script = (
@@ -439,8 +453,9 @@ def test_real_read_only_mount(small, argv):
         f"{sys.executable} -m tpm {' '.join(repr(a) for a in argv)}"
     )
     before = _snapshot(small)
-    completed = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=small, env=_env(),
-                               capture_output=True, text=True)
+    completed = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=small, env=_env(), capture_output=True, text=True
+    )
     assert completed.returncode == 2, completed.stderr
     assert completed.stderr.startswith("tpm: error: cannot write") and "Read-only file system" in completed.stderr
     assert len(completed.stderr.splitlines()) == 1, completed.stderr

@@ -33,7 +33,7 @@ import datetime
 import json
 import re
 import tempfile
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from functools import lru_cache
 from pathlib import Path
 
@@ -100,12 +100,37 @@ HOSTILE = [
     "x" * 300,
 ]
 SECTION_NAMES = [
-    "Checkpoints", "checkpoints", "CHECKPOINTS:", "Action items", "action Items", "Mitigation",
-    "mitigation:", "Lessons learned", "Context", "Checkpoints and more",
+    "Checkpoints",
+    "checkpoints",
+    "CHECKPOINTS:",
+    "Action items",
+    "action Items",
+    "Mitigation",
+    "mitigation:",
+    "Lessons learned",
+    "Context",
+    "Checkpoints and more",
 ]
 ID_POOL = [
-    "M-1", "M-2", "M-3", "R-1", "R-2", "ADR-0001", "ADR-0002", "PM-1", "0001", "1",
-    "section", "Title", "click", "gantt", "dateFormat", "excludes", "todayMarker", "a.b_c-d", "m-1",
+    "M-1",
+    "M-2",
+    "M-3",
+    "R-1",
+    "R-2",
+    "ADR-0001",
+    "ADR-0002",
+    "PM-1",
+    "0001",
+    "1",
+    "section",
+    "Title",
+    "click",
+    "gantt",
+    "dateFormat",
+    "excludes",
+    "todayMarker",
+    "a.b_c-d",
+    "m-1",
 ]
 
 _any_char = st.characters(codec="utf-8", exclude_categories=("Cs",))
@@ -119,8 +144,22 @@ text = st.one_of(
 )
 line_text = text.map(lambda s: " ".join(s.replace("\x00", "").splitlines()))
 GANTT_KEYWORDS = {  # Mermaid's gantt lexer is case-insensitive
-    "gantt", "dateformat", "axisformat", "tickinterval", "title", "section", "excludes", "includes",
-    "todaymarker", "click", "inclusiveenddates", "topaxis", "weekday", "weekend", "acctitle", "accdescr",
+    "gantt",
+    "dateformat",
+    "axisformat",
+    "tickinterval",
+    "title",
+    "section",
+    "excludes",
+    "includes",
+    "todaymarker",
+    "click",
+    "inclusiveenddates",
+    "topaxis",
+    "weekday",
+    "weekend",
+    "acctitle",
+    "accdescr",
 }
 
 
@@ -135,20 +174,46 @@ _near = st.dates(datetime.date(2025, 6, 1), datetime.date(2027, 6, 1))
 _all_dates = st.dates(datetime.date(1, 1, 1), datetime.date(9999, 12, 31))
 _edge_dates = st.sampled_from([datetime.date(1, 1, 1), datetime.date(9999, 12, 31), datetime.date(9999, 12, 20)])
 date_text = st.one_of(
-    _near.map(_iso), _near.map(_iso), _all_dates.map(_iso), _edge_dates.map(_iso),
-    st.sampled_from(["2026-02-30", "2026-13-01", "2026-00-10", "2026-1-5", "26-01-05", "2026-12-01T10:00:00",
-                     "2026-12-01 ", "２０２６-１２-０１", "tomorrow", "", "0000-01-01"]),
+    _near.map(_iso),
+    _near.map(_iso),
+    _all_dates.map(_iso),
+    _edge_dates.map(_iso),
+    st.sampled_from(
+        [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-5",
+            "26-01-05",
+            "2026-12-01T10:00:00",
+            "2026-12-01 ",
+            "２０２６-１２-０１",
+            "tomorrow",
+            "",
+            "0000-01-01",
+        ]
+    ),
 )
 # Values for a date field: strings, real dates (dumped unquoted), datetimes, junk.
 date_value = st.one_of(
-    date_text, date_text, _near, _edge_dates,
+    date_text,
+    date_text,
+    _near,
+    _edge_dates,
     st.datetimes(datetime.datetime(2025, 1, 1), datetime.datetime(2027, 12, 31)),
-    st.integers(-5, 30000000), st.none(),
+    st.integers(-5, 30000000),
+    st.none(),
 )
 
 _scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(-(10**120), 10**120),
-    st.floats(allow_nan=True, allow_infinity=True), text, date_text, _near,
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(10**120), 10**120),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text,
+    date_text,
+    _near,
 )
 _key = st.one_of(text, st.integers(-3, 3), st.booleans(), st.none(), st.floats(allow_nan=False, width=16))
 _nested_key = _key
@@ -161,12 +226,26 @@ junk = st.recursive(
 STATUS = {
     "milestone": ["planned", "in-progress", "done", "cancelled"],
     "risk": ["open", "mitigating", "accepted", "closed"],
-    "decision": ["proposed", "accepted", "rejected", "deprecated", "superseded", "superseded by ADR-0002",
-                 "superseded by [ADR-0001](0001-x.md)", "Superseded by ADR-9"],
+    "decision": [
+        "proposed",
+        "accepted",
+        "rejected",
+        "deprecated",
+        "superseded",
+        "superseded by ADR-0002",
+        "superseded by [ADR-0001](0001-x.md)",
+        "Superseded by ADR-9",
+    ],
     "postmortem": ["draft", "final"],
 }
-_rating = st.one_of(st.integers(1, 5), st.integers(1, 5), st.integers(-2, 30), st.booleans(), st.floats(0, 6),
-                    st.sampled_from(["3", "high"]))
+_rating = st.one_of(
+    st.integers(1, 5),
+    st.integers(1, 5),
+    st.integers(-2, 30),
+    st.booleans(),
+    st.floats(0, 6),
+    st.sampled_from(["3", "high"]),
+)
 _id_refs = st.one_of(ids, st.lists(ids, max_size=4), junk)
 _names = st.one_of(line_text, st.lists(line_text, max_size=3))
 
@@ -176,21 +255,46 @@ def _fields(doc_type: str) -> dict:
     common = {"id": ids, "title": text, "owner": text, "tags": st.one_of(st.lists(text, max_size=3), junk)}
     status = st.one_of(st.sampled_from(STATUS[doc_type]), st.sampled_from(STATUS[doc_type]), text, junk)
     specific = {
-        "milestone": {"status": status, "due": date_value, "start": date_value, "completed": date_value,
-                      "depends_on": _id_refs, "risks": _id_refs,
-                      "phase": st.one_of(st.sampled_from(["kickoff", "design", "development", "testing", "closure"]), text)},
-        "risk": {"status": status, "likelihood": _rating, "impact": _rating, "mitigation": text,
-                 "review_every": st.one_of(st.integers(-1, 400), junk), "reviewed": date_value,
-                 "reviewed_by": text, "milestones": _id_refs},
-        "decision": {"status": status, "date": date_value, "decision-makers": _names, "deciders": _names,
-                     "consulted": _names, "informed": _names, "supersedes": _id_refs, "superseded_by": _id_refs},
+        "milestone": {
+            "status": status,
+            "due": date_value,
+            "start": date_value,
+            "completed": date_value,
+            "depends_on": _id_refs,
+            "risks": _id_refs,
+            "phase": st.one_of(st.sampled_from(["kickoff", "design", "development", "testing", "closure"]), text),
+        },
+        "risk": {
+            "status": status,
+            "likelihood": _rating,
+            "impact": _rating,
+            "mitigation": text,
+            "review_every": st.one_of(st.integers(-1, 400), junk),
+            "reviewed": date_value,
+            "reviewed_by": text,
+            "milestones": _id_refs,
+        },
+        "decision": {
+            "status": status,
+            "date": date_value,
+            "decision-makers": _names,
+            "deciders": _names,
+            "consulted": _names,
+            "informed": _names,
+            "supersedes": _id_refs,
+            "superseded_by": _id_refs,
+        },
         "postmortem": {"date": date_value, "status": status, "milestone": _id_refs},
     }[doc_type]
     return {**common, **specific}
 
 
-REQUIRED = {"milestone": ("id", "title", "status", "due"), "risk": ("id", "title", "status", "likelihood", "impact"),
-            "decision": ("title", "status"), "postmortem": ("id", "title", "date")}
+REQUIRED = {
+    "milestone": ("id", "title", "status", "due"),
+    "risk": ("id", "title", "status", "likelihood", "impact"),
+    "decision": ("title", "status"),
+    "postmortem": ("id", "title", "date"),
+}
 
 
 def _clean_fields(doc_type: str) -> dict:
@@ -198,15 +302,31 @@ def _clean_fields(doc_type: str) -> dict:
     pool = st.sampled_from(["M-1", "M-2", "M-3", "R-1", "R-2", "ADR-0001", "ADR-0002", "PM-1"])
     refs = st.lists(pool, max_size=3)
     date = _near.map(_iso)
-    common = {"id": st.sampled_from([f"{PREFIX[doc_type]}-1", f"{PREFIX[doc_type]}-2", f"{PREFIX[doc_type]}-3"]),
-              "title": line_text.filter(str.strip), "owner": st.sampled_from(["ann", "bob", "Pipes | <b>"])}
+    common = {
+        "id": st.sampled_from([f"{PREFIX[doc_type]}-1", f"{PREFIX[doc_type]}-2", f"{PREFIX[doc_type]}-3"]),
+        "title": line_text.filter(str.strip),
+        "owner": st.sampled_from(["ann", "bob", "Pipes | <b>"]),
+    }
     status = st.sampled_from(STATUS[doc_type])
     specific = {
-        "milestone": {"status": status, "due": date, "start": date, "completed": date, "depends_on": refs,
-                      "risks": refs, "phase": st.sampled_from(["design", "development", "testing"])},
-        "risk": {"status": status, "likelihood": st.integers(1, 5), "impact": st.integers(1, 5),
-                 "mitigation": st.sampled_from(["Keep a second supplier", ""]), "review_every": st.integers(1, 30),
-                 "reviewed": date, "milestones": refs},
+        "milestone": {
+            "status": status,
+            "due": date,
+            "start": date,
+            "completed": date,
+            "depends_on": refs,
+            "risks": refs,
+            "phase": st.sampled_from(["design", "development", "testing"]),
+        },
+        "risk": {
+            "status": status,
+            "likelihood": st.integers(1, 5),
+            "impact": st.integers(1, 5),
+            "mitigation": st.sampled_from(["Keep a second supplier", ""]),
+            "review_every": st.integers(1, 30),
+            "reviewed": date,
+            "milestones": refs,
+        },
         "decision": {"status": status, "date": date, "supersedes": refs, "superseded_by": refs},
         "postmortem": {"date": date, "status": status, "milestone": pool},
     }[doc_type]
@@ -239,13 +359,15 @@ def front_matter_dict(draw, doc_type: str) -> dict:
     return {key: data[key] for key in order}
 
 
-DUMP_OPTIONS = st.fixed_dictionaries({
-    "default_flow_style": st.sampled_from([False, False, None, True]),
-    "allow_unicode": st.booleans(),
-    "width": st.sampled_from([80, 80, 20, 10000]),
-    "indent": st.sampled_from([2, 4]),
-    "default_style": st.sampled_from([None, None, None, '"', "'", "|"]),
-})
+DUMP_OPTIONS = st.fixed_dictionaries(
+    {
+        "default_flow_style": st.sampled_from([False, False, None, True]),
+        "allow_unicode": st.booleans(),
+        "width": st.sampled_from([80, 80, 20, 10000]),
+        "indent": st.sampled_from([2, 4]),
+        "default_style": st.sampled_from([None, None, None, '"', "'", "|"]),
+    }
+)
 
 
 def dump(data: dict, options: dict) -> str:
@@ -264,8 +386,8 @@ HOSTILE_YAML = [
     "a: &x [1, 2, 3]\nb: *x\nc: *x",
     "base: &b {id: M-9, status: planned}\nmerged:\n  <<: *b\n  title: t",
     "<<: {status: done}",
-    "lol0: &a [x, x, x, x, x, x, x, x, x, x]\n" + "\n".join(
-        f"lol{i}: &{'abcdefghij'[i]} [{', '.join(['*' + 'abcdefghij'[i - 1]] * 10)}]" for i in range(1, 6)),
+    "lol0: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "\n".join(f"lol{i}: &{'abcdefghij'[i]} [{', '.join(['*' + 'abcdefghij'[i - 1]] * 10)}]" for i in range(1, 6)),
     "x: *nope",
     "tagged: !!python/object/apply:os.system ['echo hi']",
     "tagged: !!binary aGVsbG8=",
@@ -291,8 +413,8 @@ HOSTILE_YAML = [
     "? {a: 1}\n: mapping key",
     "1: int key\ntrue: bool key\nnull: null key\n'': empty key\n3.5: float key",
     "id: A\nid: B",
-    "ünïcødé: 🚀\n\"\\u202e\": rtl\n\"\\0\": nul",
-    "ctrl: \"\\x07\\x1b\\x7f\\x85\\u2028\"",
+    'ünïcødé: 🚀\n"\\u202e": rtl\n"\\0": nul',
+    'ctrl: "\\x07\\x1b\\x7f\\x85\\u2028"',
     "bell: a\x07b",
     "nel: a\x85b",
     "ls: a\u2028b\nafter: c",
@@ -303,7 +425,7 @@ HOSTILE_YAML = [
     "a: b\n...\n",
     "list:\n- a\n - b",
     "unclosed: [a, b",
-    "unclosed: \"abc",
+    'unclosed: "abc',
     "str: 'it''s'",
     "multi: |\n  line one\n  ---\n  line three",
     "folded: >-\n  a\n  b",
@@ -386,33 +508,45 @@ block = st.one_of(
     task_item(),
     st.lists(task_item(), min_size=1, max_size=4).map("\n".join),
     line_text,
-    st.builds(lambda inner, fence: f"{fence}\n{inner}\n{fence}", st.lists(task_item(), max_size=2).map("\n".join),
-              st.sampled_from(["```", "~~~", "````"])),
+    st.builds(
+        lambda inner, fence: f"{fence}\n{inner}\n{fence}",
+        st.lists(task_item(), max_size=2).map("\n".join),
+        st.sampled_from(["```", "~~~", "````"]),
+    ),
     st.just("```\n- [ ] 2026-01-01 inside an unclosed fence"),
     st.lists(line_text.map(lambda s: s.replace("|", "\\|")), min_size=1, max_size=3).map(_table),
-    st.sampled_from([
-        "<script>alert(1)</script>",
-        "<div>\n- [ ] 2026-01-01 inside html @x\n</div>",
-        "<!-- - [ ] 2026-01-01 in a comment -->",
-        "> - [ ] 2026-12-01 quoted task @bob",
-        "    - [ ] 2026-12-01 indented code",
-        "---\nid: M-99\n---",
-        "***",
-        "[ref]: http://example.com",
-        "- [ ]",
-        "- [x] 2026-12-01",
-        "1. [ ] 2026-12-01 ordered",
-        "- [ ] 2026-12-01 a\n  - [ ] 2026-12-02 nested",
-    ]),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            "<div>\n- [ ] 2026-01-01 inside html @x\n</div>",
+            "<!-- - [ ] 2026-01-01 in a comment -->",
+            "> - [ ] 2026-12-01 quoted task @bob",
+            "    - [ ] 2026-12-01 indented code",
+            "---\nid: M-99\n---",
+            "***",
+            "[ref]: http://example.com",
+            "- [ ]",
+            "- [x] 2026-12-01",
+            "1. [ ] 2026-12-01 ordered",
+            "- [ ] 2026-12-01 a\n  - [ ] 2026-12-02 nested",
+        ]
+    ),
 )
 
 
 _clean_task = st.builds(
     lambda box, date, words, owner: f"- [{box}] {date} {words}{owner}",
-    st.sampled_from([" ", " ", "x"]), st.one_of(_near.map(_iso), _near.map(_iso), date_text), line_text, _owner,
+    st.sampled_from([" ", " ", "x"]),
+    st.one_of(_near.map(_iso), _near.map(_iso), date_text),
+    line_text,
+    _owner,
 )
-SECTIONS = {"milestone": ["Checkpoints"], "risk": ["Mitigation"], "postmortem": ["Lessons learned", "Action items"],
-            "decision": ["Context"]}
+SECTIONS = {
+    "milestone": ["Checkpoints"],
+    "risk": ["Mitigation"],
+    "postmortem": ["Lessons learned", "Action items"],
+    "decision": ["Context"],
+}
 
 
 @st.composite
@@ -474,17 +608,19 @@ def document(draw, doc_type: str | None = None) -> dict:
     else:
         name = draw(st.sampled_from([f"{PREFIX[doc_type]}-{number}-{{}}.md", f"{number}-{{}}.md", "{}.md"]))
     name = name.format(draw(st.sampled_from(FILE_STEMS)))
-    return Doc({
-        "path": f"project/{FOLDER[folder]}/{name}",
-        "type": doc_type,
-        "data": data,  # the front-matter dict when the file holds exactly its dump
-        "options": options,
-        "fm": fm,
-        "body": body,
-        "ending": ending,
-        "bom": bom,
-        "content": content,
-    })
+    return Doc(
+        {
+            "path": f"project/{FOLDER[folder]}/{name}",
+            "type": doc_type,
+            "data": data,  # the front-matter dict when the file holds exactly its dump
+            "options": options,
+            "fm": fm,
+            "body": body,
+            "ending": ending,
+            "bom": bom,
+            "content": content,
+        }
+    )
 
 
 def encode(doc: dict, content: str | None = None) -> bytes:
@@ -496,8 +632,17 @@ def encode(doc: dict, content: str | None = None) -> bytes:
 def huge_body_document() -> dict:
     body = "- [ ] 2026-12-01 " + "y" * (1024 * 1024) + "\n"
     content = f"---\nid: M-7\ntitle: Huge\nstatus: planned\ndue: 2026-12-01\n---\n## Checkpoints\n\n{body}"
-    return Doc(path="project/milestones/M-7-huge.md", type="milestone", data=None, options=None, fm="",
-               body=body, ending="\n", bom=False, content=content)
+    return Doc(
+        path="project/milestones/M-7-huge.md",
+        type="milestone",
+        data=None,
+        options=None,
+        fm="",
+        body=body,
+        ending="\n",
+        bom=False,
+        content=content,
+    )
 
 
 @st.composite
@@ -547,7 +692,11 @@ def check_json(repo: Path, out: str, code: int, paths: set) -> dict:
     assert set(report["summary"]) == SUMMARY_KEYS
     counts = collections.Counter(d["severity"] for d in report["diagnostics"])
     summary = report["summary"]
-    assert (summary["errors"], summary["warnings"], summary["infos"]) == (counts["error"], counts["warning"], counts["info"])
+    assert (summary["errors"], summary["warnings"], summary["infos"]) == (
+        counts["error"],
+        counts["warning"],
+        counts["info"],
+    )
     assert code == (1 if counts["error"] else 0), (code, counts)
     for d in report["diagnostics"]:
         assert set(d) == DIAGNOSTIC_KEYS, d
@@ -589,7 +738,11 @@ def check_sarif(out: str, report: dict) -> None:
     assert len(results) == len(report["diagnostics"])
     for result, d in zip(results, report["diagnostics"]):
         region = result["locations"][0]["physicalLocation"]["region"]
-        assert (region["startLine"], region["startColumn"], region["endLine"]) == (d["line"], d["column"], d["end_line"])
+        assert (region["startLine"], region["startColumn"], region["endLine"]) == (
+            d["line"],
+            d["column"],
+            d["end_line"],
+        )
 
 
 def _unescaped_pipes(line: str) -> int:
@@ -597,7 +750,9 @@ def _unescaped_pipes(line: str) -> int:
 
 
 MERMAID = re.compile(r"```mermaid\n(.*?)\n```", re.S)
-_HEADER_LINE = re.compile(r"    (dateFormat YYYY-MM-DD|axisFormat %Y-%m-%d|title Milestones as of \d{4}-\d{2}-\d{2}|section [\w .,()/&+…-]+)")  # … ends a long name
+_HEADER_LINE = re.compile(
+    r"    (dateFormat YYYY-MM-DD|axisFormat %Y-%m-%d|title Milestones as of \d{4}-\d{2}-\d{2}|section [\w .,()/&+…-]+)"
+)  # … ends a long name
 _TASK_LINE = re.compile(
     r"    (?P<label>[^:\n]*) :(?P<tags>(?:(?:done|active|crit|milestone), )*)(?P<id>t\d+), "
     r"(?P<start>\d{4}-\d{2}-\d{2}), (?P<end>\d{4}-\d{2}-\d{2}|0d)"
@@ -799,9 +954,7 @@ def test_suppressing_a_rule_removes_exactly_its_diagnostics(data):
             (d["path"], d["rule"], d["message"]) for d in diagnostics if (d["path"] == target["path"]) == path_is_target
         )
 
-    expected_own = collections.Counter(
-        {k: v for k, v in keyed(before, True).items() if k[1] != slug}
-    )
+    expected_own = collections.Counter({k: v for k, v in keyed(before, True).items() if k[1] != slug})
     assert keyed(after, True) == expected_own
     # Other documents keep their diagnostics, positions included.
     others = [d for d in before if d["path"] != target["path"]]
@@ -823,63 +976,87 @@ def _no_internal_error(outcome) -> None:
 
 
 def test_found_non_string_key_with_a_collection_value_crashes_the_cache(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/M-1-a.md",
-                          "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n0:\n- x\n---\n")
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/M-1-a.md",
+        "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n0:\n- x\n---\n",
+    )
     for _ in range(2):  # the first run writes the cache, the second reads it
         _no_internal_error(run_tpm(repo, "check", "--no-history", "--today", TODAY))
 
 
 def test_found_decision_dated_at_the_end_of_the_calendar(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/decisions/0001-a.md", "---\ntitle: A\nstatus: proposed\ndate: 9999-12-31\n---\n")
+    repo = _one_file_repo(
+        tmp_path, "project/decisions/0001-a.md", "---\ntitle: A\nstatus: proposed\ndate: 9999-12-31\n---\n"
+    )
     _no_internal_error(run_tpm(repo, "check", "--no-history", "--today", TODAY))
 
 
 def test_found_milestone_completed_at_the_end_of_the_calendar(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/M-1-a.md",
-                          "---\nid: M-1\ntitle: A\nstatus: done\ndue: 9999-12-31\ncompleted: 9999-12-31\n---\n")
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/M-1-a.md",
+        "---\nid: M-1\ntitle: A\nstatus: done\ndue: 9999-12-31\ncompleted: 9999-12-31\n---\n",
+    )
     _no_internal_error(run_tpm(repo, "check", "--no-history", "--today", TODAY))
 
 
 def test_found_checkpoint_at_the_end_of_the_calendar(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/M-1-a.md",
-                          "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n---\n## Checkpoints\n\n- [ ] 9999-12-31 x\n")
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/M-1-a.md",
+        "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n---\n## Checkpoints\n\n- [ ] 9999-12-31 x\n",
+    )
     _no_internal_error(run_tpm(repo, "check", "--today", TODAY))
 
 
 def test_found_report_on_the_first_days_of_the_calendar(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/M-1-a.md",
-                          "---\nid: M-1\ntitle: A\nstatus: done\ndue: 0001-01-01\ncompleted: 0001-01-01\n---\n")
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/M-1-a.md",
+        "---\nid: M-1\ntitle: A\nstatus: done\ndue: 0001-01-01\ncompleted: 0001-01-01\n---\n",
+    )
     outcome = run_tpm(repo, "report", "--no-history", "--today", "0001-01-01")
     assert (outcome.code, outcome.err) == (0, "")
 
 
 def test_found_milestone_id_that_is_a_mermaid_keyword(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/section.md",
-                          "---\nid: section\ntitle: Launch\nstatus: planned\ndue: 2027-01-01\n---\n")
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/section.md",
+        "---\nid: section\ntitle: Launch\nstatus: planned\ndue: 2027-01-01\n---\n",
+    )
     outcome = run_tpm(repo, "report", "--no-history", "--today", TODAY)
     assert outcome.code == 0
     check_report_markdown(outcome.out)
 
 
 def test_found_milestone_whose_label_sanitises_to_nothing(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/a.md",
-                          '---\nid: "###"\ntitle: "%%"\nstatus: planned\ndue: 2027-01-01\n---\n')
+    repo = _one_file_repo(
+        tmp_path, "project/milestones/a.md", '---\nid: "###"\ntitle: "%%"\nstatus: planned\ndue: 2027-01-01\n---\n'
+    )
     outcome = run_tpm(repo, "report", "--no-history", "--today", TODAY)
     assert outcome.code == 0
     check_report_markdown(outcome.out)
 
 
 def test_found_junit_with_a_control_character_in_a_message(tmp_path):
-    repo = _one_file_repo(tmp_path, "project/milestones/M-1-a.md",
-                          '---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\ndepends_on: ["a\\x07b"]\n---\n')
+    repo = _one_file_repo(
+        tmp_path,
+        "project/milestones/M-1-a.md",
+        '---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\ndepends_on: ["a\\x07b"]\n---\n',
+    )
     outcome = run_tpm(repo, "check", "--format", "junit", "--no-history", "--today", TODAY)
     assert outcome.code == 1
     ElementTree.fromstring(outcome.out)
 
 
 def test_found_milestone_without_an_id_that_depends_on_another(tmp_path):
-    repo = make_repo(tmp_path / "repo", {
-        "project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n---\n",
-        "project/milestones/b.md": "---\ntitle: B\nstatus: planned\ndue: 2027-01-01\ndepends_on: [M-1]\n---\n",
-    })
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2027-01-01\n---\n",
+            "project/milestones/b.md": "---\ntitle: B\nstatus: planned\ndue: 2027-01-01\ndepends_on: [M-1]\n---\n",
+        },
+    )
     _no_internal_error(run_tpm(repo, "check", "--no-history", "--today", TODAY))

@@ -26,7 +26,7 @@ import os
 import re
 import signal
 import tempfile
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,15 +46,27 @@ MILESTONE = "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-18\n---\n#
 
 # -------------------------------------------------------------------------- strategies
 
-name_bytes = st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"/", b"_").replace(b"\0", b"_")).filter(
-    lambda b: b not in (b".", b"..") and b.lower() != b".git"
+name_bytes = (
+    st.binary(min_size=1, max_size=40)
+    .map(lambda b: b.replace(b"/", b"_").replace(b"\0", b"_"))
+    .filter(lambda b: b not in (b".", b"..") and b.lower() != b".git")
 )
 hostile_names = st.one_of(
     name_bytes,
-    st.sampled_from([
-        b"::error file=a,line=1::forged.md", b"x\n::add-mask::y\n.md", b"caf\xe9.md", b"\x1b]52;c;aGk=\x07.md",
-        b"\x1b[31mred.md", b"\xe2\x80\xaeevil.md", b"\x9b31m.md", b"a\rb.md", b"\xef\xbf\xbf.md", b"-rf.md",
-    ]),
+    st.sampled_from(
+        [
+            b"::error file=a,line=1::forged.md",
+            b"x\n::add-mask::y\n.md",
+            b"caf\xe9.md",
+            b"\x1b]52;c;aGk=\x07.md",
+            b"\x1b[31mred.md",
+            b"\xe2\x80\xaeevil.md",
+            b"\x9b31m.md",
+            b"a\rb.md",
+            b"\xef\xbf\xbf.md",
+            b"-rf.md",
+        ]
+    ),
 )
 
 glob_text = st.text(alphabet="*?[]!/ab.-_\\", min_size=1, max_size=40)
@@ -63,13 +75,27 @@ pattern_text = st.one_of(
     st.text(alphabet="a|()*+?[]^$\\.{}0123456789,-dw", max_size=20),
     st.sampled_from(["^(a|aa)+$", "(a*)*b", "(?=a)a", "(a)\\1", "[", "\\p{L}+", "^.{0,5}$"]),
 )
-ref_text = st.sampled_from([
-    "#", "#/$defs/missing", "other.json", "../outside.json", "/etc/passwd", "file:///etc/passwd",
-    "https://example.com/s.json", "SECRETLINK", "zero.json", "sub/../other.json",
-])
+ref_text = st.sampled_from(
+    [
+        "#",
+        "#/$defs/missing",
+        "other.json",
+        "../outside.json",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "https://example.com/s.json",
+        "SECRETLINK",
+        "zero.json",
+        "sub/../other.json",
+    ]
+)
 schema_value = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 10**12), st.text(max_size=8),
-    st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.sampled_from(["type", "x"]), st.text(max_size=5), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**12),
+    st.text(max_size=8),
+    st.lists(st.integers(0, 3), max_size=3),
+    st.dictionaries(st.sampled_from(["type", "x"]), st.text(max_size=5), max_size=2),
 )
 
 
@@ -77,7 +103,9 @@ schema_value = st.one_of(
 def schemas(draw) -> dict:
     schema: dict = {"type": "object", "properties": {}}
     for _ in range(draw(st.integers(0, 4))):
-        keyword = draw(st.sampled_from(["pattern", "minLength", "enum", "$ref", "type", "maxItems", "format", "patternProperties"]))
+        keyword = draw(
+            st.sampled_from(["pattern", "minLength", "enum", "$ref", "type", "maxItems", "format", "patternProperties"])
+        )
         if keyword == "pattern":
             value = draw(pattern_text)
         elif keyword == "$ref":
@@ -111,12 +139,18 @@ def configs(draw) -> str:
     if draw(st.booleans()):
         lines.append(f"name = {_toml_string(draw(toml_text))}")
     if draw(st.booleans()):
-        lines.append(f"timezone = {_toml_string(draw(st.sampled_from(['UTC', 'Mars/Olympus', '../../etc/passwd', ''])))}")
+        lines.append(
+            f"timezone = {_toml_string(draw(st.sampled_from(['UTC', 'Mars/Olympus', '../../etc/passwd', ''])))}"
+        )
     lines.append("[types.task]")
-    lines.append(f"paths = [{_toml_string(draw(st.one_of(glob_text, deep_globs, st.just('tasks/*.md'))))}, \"tasks/*.md\"]")
+    lines.append(
+        f'paths = [{_toml_string(draw(st.one_of(glob_text, deep_globs, st.just("tasks/*.md"))))}, "tasks/*.md"]'
+    )
     lines.append('schema = "schemas/task.json"')
     if draw(st.booleans()):
-        lines.append(f"template = {_toml_string(draw(st.sampled_from(['t.md', '/etc/passwd', 'SECRETLINK', '../x.md'])))}")
+        lines.append(
+            f"template = {_toml_string(draw(st.sampled_from(['t.md', '/etc/passwd', 'SECRETLINK', '../x.md'])))}"
+        )
     if draw(st.booleans()):
         lines.append(f"id_field = {_toml_string(draw(toml_text))}")
     if draw(st.booleans()):
@@ -126,9 +160,9 @@ def configs(draw) -> str:
 
 
 committer_dates = st.one_of(
-    st.tuples(st.integers(-(2**33), 2**44), st.sampled_from(["+0000", "-1200", "+1400", "+9959", "-0000", "+0530", "x"])).map(
-        lambda t: f"{t[0]} {t[1]}"
-    ),
+    st.tuples(
+        st.integers(-(2**33), 2**44), st.sampled_from(["+0000", "-1200", "+1400", "+9959", "-0000", "+0530", "x"])
+    ).map(lambda t: f"{t[0]} {t[1]}"),
     st.sampled_from(["", "0 -1200", "300000000000 +0000", "-62135596801 +0000", "253402300800 +0000", "nonsense"]),
 )
 
@@ -156,7 +190,13 @@ def _commit_with_date(repo: Path, message: str, committer_date: str) -> None:
     tree = git(repo, "write-tree").strip()
     parent = git(repo, "rev-parse", "-q", "--verify", "HEAD").strip() if _has_head(repo) else ""
     lines = [f"tree {tree}"] + ([f"parent {parent}"] if parent else [])
-    lines += ["author A <a@example.com> 1764590400 +0000", f"committer C <c@example.com> {committer_date}".rstrip(), "", message, ""]
+    lines += [
+        "author A <a@example.com> 1764590400 +0000",
+        f"committer C <c@example.com> {committer_date}".rstrip(),
+        "",
+        message,
+        "",
+    ]
     path = repo / ".git" / "fuzz-commit"
     path.write_text("\n".join(lines), encoding="utf-8")
     sha = git(repo, "hash-object", "-t", "commit", "-w", "--literally", str(path)).strip()
@@ -207,7 +247,10 @@ def _run_everything(repo: Path) -> list:
         outcome = run_tpm(repo, *args, "--today", TODAY)
         _check_outcome(outcome, "json" if "json" in args else "text")
         results.append(outcome)
-    event(f"check exit {results[0].code}" + (": " + re.sub(r"/\S*", "PATH", results[0].err)[12:52] if results[0].err else ""))
+    event(
+        f"check exit {results[0].code}"
+        + (": " + re.sub(r"/\S*", "PATH", results[0].err)[12:52] if results[0].err else "")
+    )
     return [(o.code, o.out, o.err) for o in results]
 
 
@@ -229,14 +272,23 @@ PLAIN_SCHEMA = {"type": "object", "properties": {"title": {"type": "string", "pa
 
 
 @settings(max_examples=max(10, _BASE // 2))
-@given(names=st.lists(hostile_names, min_size=1, max_size=3, unique=True),
-       config=st.one_of(st.just(PLAIN_CONFIG), configs()), schema=st.one_of(st.just(PLAIN_SCHEMA), schemas()),
-       dates=st.lists(committer_dates, min_size=1, max_size=3))
+@given(
+    names=st.lists(hostile_names, min_size=1, max_size=3, unique=True),
+    config=st.one_of(st.just(PLAIN_CONFIG), configs()),
+    schema=st.one_of(st.just(PLAIN_SCHEMA), schemas()),
+    dates=st.lists(committer_dates, min_size=1, max_size=3),
+)
 def test_hostile_names_configs_schemas_and_dates(names, config, schema, dates):
     with tempfile.TemporaryDirectory() as directory, _alarm(60):
         tmp = Path(directory)
-        repo = make_repo(tmp / "repo", {".tpm.toml": config, "schemas/task.json": json.dumps(schema),
-                                        "tasks/T-1.md": "---\nid: T-1\ntitle: A task\nstatus: open\n---\n"})
+        repo = make_repo(
+            tmp / "repo",
+            {
+                ".tpm.toml": config,
+                "schemas/task.json": json.dumps(schema),
+                "tasks/T-1.md": "---\nid: T-1\ntitle: A task\nstatus: open\n---\n",
+            },
+        )
         _plant(tmp, repo)
         for number, date in enumerate(dates):
             _write(repo, names[number % len(names)], MILESTONE.replace("2026-12-18", f"2026-12-{10 + number}"))

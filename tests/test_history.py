@@ -112,7 +112,10 @@ def test_a_detached_head_works(repo):
 def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, env=git_env(), capture_output=True
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
+        check=True,
+        env=git_env(),
+        capture_output=True,
     )
     outcome = run_tpm(clone, "check", "--today", TODAY)
     assert outcome.code == 2 and outcome.out == ""
@@ -128,18 +131,30 @@ def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path
 
 def test_a_shallow_clone_without_git_rules_selected_works(repo, tmp_path):
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, env=git_env(), capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
+        check=True,
+        env=git_env(),
+        capture_output=True,
+    )
     assert run_tpm(clone, "check", "--today", TODAY, "--select", "TPM0").code == 0
 
 
 def test_a_repository_without_commits_treats_everything_as_new(tmp_path):
-    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20")}, commit=False)
+    repo = make_repo(
+        tmp_path / "repo", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20")}, commit=False
+    )
     assert findings(repo) == []
 
 
 def test_json_summary_lists_skipped_git_rules(repo):
     report = json.loads(run_tpm(repo, "check", "--today", TODAY, "--format", "json", "--no-history").out)
-    assert report["summary"]["skipped_rules"] == ["stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone"]
+    assert report["summary"]["skipped_rules"] == [
+        "stale-checkpoint",
+        "stale-milestone",
+        "unreviewed-risk",
+        "slipped-milestone",
+    ]
     assert report["diagnostics"] == []
 
 
@@ -151,7 +166,13 @@ def test_submodules_and_other_files_do_not_disturb_history(repo, tmp_path):
 
 
 def test_a_sparse_checkout_does_not_crash(repo):
-    commit(repo, "2026-11-26", {"project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"})
+    commit(
+        repo,
+        "2026-11-26",
+        {
+            "project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"
+        },
+    )
     git(repo, "sparse-checkout", "set", "--no-cone", "project/milestones/")
     assert findings(repo) == EXPECTED
 

@@ -178,6 +178,8 @@ LATIN1_CASES = {
     "lone-cr": (b"---\rid: M-1\rtitle: Caf\xe9\rstatus: planned\r---\r", 3, 11),
     "after-bom": (b"\xef\xbb\xbf# Caf\xe9\n", 1, 6),
 }
+
+
 @pytest.mark.parametrize(
     "data, line, column",
     [pytest.param(*case, id=name) for name, case in LATIN1_CASES.items()],

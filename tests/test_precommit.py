@@ -24,7 +24,9 @@ CLEAN = {
     "project/milestones/M-1-beta.md": "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2027-01-15\n---\n# Beta\n",
     "project/risks/R-1-vendor.md": "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 2\nmitigation: weekly sync\n---\n",
 }
-OVERDUE = {"project/milestones/M-2-alpha.md": "---\nid: M-2\ntitle: Alpha\nstatus: in-progress\ndue: 2026-01-15\n---\n# Alpha\n"}
+OVERDUE = {
+    "project/milestones/M-2-alpha.md": "---\nid: M-2\ntitle: Alpha\nstatus: in-progress\ndue: 2026-01-15\n---\n# Alpha\n"
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,11 @@ def try_repo(repo: Path, home: Path, hook: str, *args: str) -> subprocess.Comple
     env["TPM_TODAY"] = "2026-11-27"
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files", "--verbose", *args],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -78,6 +84,12 @@ def test_tpm_report_fails_until_the_report_is_committed_up_to_date(tmp_path, pre
     assert missing.returncode == 1 and "STATUS.md does not exist" in missing.stdout
     env = git_env()
     env["TPM_TODAY"] = "2026-11-27"
-    subprocess.run([sys.executable, "-m", "tpm", "report", "--output", "STATUS.md"], cwd=repo, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "tpm", "report", "--output", "STATUS.md"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     git(repo, "add", "STATUS.md")
     assert try_repo(repo, pre_commit_home, "tpm-report").returncode == 0

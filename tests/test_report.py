@@ -12,7 +12,6 @@ import datetime
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -45,12 +44,19 @@ def test_json_report_matches_the_golden_file(realistic):
     golden("realistic.json", outcome.out)
     data = json.loads(outcome.out)
     assert data["health"] == {
-        "documents": 30, "errors": 14, "warnings": 11, "infos": 0, "overdue_milestones": 1,
-        "overdue_actions": 1, "unreviewed_high_risks": 1, "history": True,
+        "documents": 30,
+        "errors": 14,
+        "warnings": 11,
+        "infos": 0,
+        "overdue_milestones": 1,
+        "overdue_actions": 1,
+        "unreviewed_high_risks": 1,
+        "history": True,
     }
     m7 = next(m for m in data["milestones"] if m["id"] == "M-7")
     assert m7["slips"] == {
-        "count": 3, "days": 21,
+        "count": 3,
+        "days": 21,
         "moves": [
             {"date": "2026-10-20", "from": "2026-10-30", "to": "2026-11-06", "days": 7},
             {"date": "2026-11-03", "from": "2026-11-06", "to": "2026-11-16", "days": 10},
@@ -85,7 +91,7 @@ def mermaid_tasks(markdown: str) -> list[tuple[str, list[str]]]:
                 continue
             assert line.count(":") == 1, line
             label, data = line.split(":")
-            assert label.strip() and not label.strip().split(" ", 1)[0] in KEYWORDS
+            assert label.strip() and label.strip().split(" ", 1)[0] not in KEYWORDS
             assert not re.search(r"[#;\"'<>\[\]{}%`]", label), label
             tasks.append((label.strip(), [f.strip() for f in data.split(",")]))
     return tasks
@@ -117,7 +123,7 @@ def test_the_realistic_gantt_chart_is_well_formed(realistic):
 HOSTILE = [
     "Pipes | and <script>alert(1)</script>",
     "Colons: and # hashes; semicolons",
-    'Quotes "double" and \'single\' [brackets] {braces}',
+    "Quotes \"double\" and 'single' [brackets] {braces}",
     "section Fake section",
     "%% a mermaid comment",
     "title: gantt",
@@ -226,7 +232,10 @@ def evolving(tmp_path):
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "first", date="2026-11-20T12:00:00+00:00")
     second = {
-        "project/milestones/M-1-beta.md": first["project/milestones/M-1-beta.md"].replace("planned", "in-progress").replace("2026-12-10", "2026-12-17").replace("[ ] 2026-11-25", "[x] 2026-11-25"),
+        "project/milestones/M-1-beta.md": first["project/milestones/M-1-beta.md"]
+        .replace("planned", "in-progress")
+        .replace("2026-12-10", "2026-12-17")
+        .replace("[ ] 2026-11-25", "[x] 2026-11-25"),
         "project/risks/R-1-vendor.md": first["project/risks/R-1-vendor.md"].replace("likelihood: 2", "likelihood: 5"),
         "project/risks/R-2-old.md": first["project/risks/R-2-old.md"].replace("status: open", "status: closed"),
         "project/risks/R-3-new.md": "---\nid: R-3\ntitle: New\nstatus: open\nlikelihood: 3\nimpact: 3\n---\n",
@@ -274,9 +283,15 @@ def test_changes_since_a_ref_in_markdown(evolving):
 
 
 def test_no_changes_and_bad_since(evolving):
-    assert run_tpm(evolving, "changes", "--since", "HEAD").out == "No changes in project state since HEAD (" + git(evolving, "rev-parse", "HEAD")[:10] + ").\n"
+    assert (
+        run_tpm(evolving, "changes", "--since", "HEAD").out
+        == "No changes in project state since HEAD (" + git(evolving, "rev-parse", "HEAD")[:10] + ").\n"
+    )
     bad = run_tpm(evolving, "changes", "--since", "no-such-ref")
-    assert (bad.code, bad.err) == (2, "tpm: error: --since: 'no-such-ref' is neither a date (YYYY-MM-DD) nor a commit, branch or tag\n")
+    assert (bad.code, bad.err) == (
+        2,
+        "tpm: error: --since: 'no-such-ref' is neither a date (YYYY-MM-DD) nor a commit, branch or tag\n",
+    )
 
 
 def test_changes_before_the_first_commit_lists_everything_as_new(evolving):

@@ -24,7 +24,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(not MERMAID_JS.is_file(), reason="mermaid is not installed (npm install --prefix tests/browser)"),
+    pytest.mark.skipif(
+        not MERMAID_JS.is_file(), reason="mermaid is not installed (npm install --prefix tests/browser)"
+    ),
 ]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{script}"></script></head>
@@ -58,11 +60,25 @@ def render_in_browser(markdown: str, tmp_path: Path) -> str:
     page = tmp_path / "report.html"
     page.write_text(PAGE.format(script=MERMAID_JS.as_uri(), body=to_html(markdown)), encoding="utf-8")
     completed = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
-         "--virtual-time-budget=20000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return completed.stdout
 

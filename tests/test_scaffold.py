@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 from helpers import git, git_env, make_repo, run_tpm, write_files
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
-from tpm.scaffold import slugify
 from tpm.yamlload import load as load_yaml
 from tpm.document import split_source
 
@@ -64,9 +62,11 @@ def test_init_pyproject_appends_without_disturbing_the_rest(tmp_path):
     outcome = run_tpm(repo, "init", "--pyproject")
     assert outcome.code == 0 and outcome.out.startswith("added [tool.tpm] to pyproject.toml\n")
     text = (repo / "pyproject.toml").read_text()
-    assert text.startswith(original + "\n\n[tool.tpm]\nroot = \"project\"")
+    assert text.startswith(original + '\n\n[tool.tpm]\nroot = "project"')
     assert not (repo / ".tpm.toml").exists()
-    assert run_tpm(repo, "init", "--pyproject").out == "nothing to do: the config and the project folders already exist\n"
+    assert (
+        run_tpm(repo, "init", "--pyproject").out == "nothing to do: the config and the project folders already exist\n"
+    )
     assert (repo / "pyproject.toml").read_text() == text
     assert run_tpm(repo, "check").code == 0
 
@@ -185,7 +185,9 @@ def test_a_broken_template_names_itself_and_writes_nothing(repo):
 
 
 def test_a_repository_template_overrides_tpms(repo):
-    write_files(repo, {".tpm/templates/risk.md": "---\ntags: [vendor]\n---\n# ${title}\n\n## Mitigation\n\nAsk ${owner}.\n"})
+    write_files(
+        repo, {".tpm/templates/risk.md": "---\ntags: [vendor]\n---\n# ${title}\n\n## Mitigation\n\nAsk ${owner}.\n"}
+    )
     created = repo / new(repo, "risk", "Vendor", "--owner", "bob").out.strip()
     assert created.read_text().endswith("# Vendor\n\n## Mitigation\n\nAsk bob.\n")
     assert front_matter(created)["tags"] == ["vendor"]
@@ -212,7 +214,9 @@ def test_custom_types_use_their_template_and_schema(repo):
 def test_dry_run_prints_the_file_and_writes_nothing(repo):
     outcome = new(repo, "risk", "Dry", "--dry-run")
     lines = outcome.out.splitlines()
-    assert lines[0] == "---" and "title: Dry" in lines and lines[-1] == "(dry run) would create project/risks/R-1-dry.md"
+    assert (
+        lines[0] == "---" and "title: Dry" in lines and lines[-1] == "(dry run) would create project/risks/R-1-dry.md"
+    )
     assert not (repo / "project" / "risks" / "R-1-dry.md").exists()
 
 
@@ -250,7 +254,11 @@ def test_two_concurrent_runs_get_two_ids(repo):
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "tpm", "new", "risk", f"Race {round_number} {n}", "--today", TODAY],
-                cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                cwd=repo,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for n in range(2)
         ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Outcome, git, make_repo, run_tpm
+from helpers import Outcome, make_repo, run_tpm
 
 SECRET = "PRIVATE-KEY-0123456789abcdef"
 TASK = "---\nid: T-1\ntitle: Ship it\n---\n# Ship it\n"
@@ -37,8 +37,9 @@ def _run_bounded(cwd: Path, *args: str) -> Outcome:
     def cap_memory():
         resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, resource.RLIM_INFINITY))
 
-    done = subprocess.run([sys.executable, "-m", "tpm", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, preexec_fn=cap_memory)
+    done = subprocess.run(
+        [sys.executable, "-m", "tpm", *args], cwd=cwd, capture_output=True, text=True, timeout=60, preexec_fn=cap_memory
+    )
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
@@ -63,8 +64,12 @@ def secret_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("how", ["file-uri", "absolute", "relative", "committed-link"])
 def test_a_ref_outside_the_repository_is_refused_without_its_content(tmp_path, secret_file, how):
-    refs = {"file-uri": secret_file.as_uri(), "absolute": str(secret_file), "relative": "../../outside/key.json",
-            "committed-link": "key.json"}
+    refs = {
+        "file-uri": secret_file.as_uri(),
+        "absolute": str(secret_file),
+        "relative": "../../outside/key.json",
+        "committed-link": "key.json",
+    }
     repo = tmp_path / "repo"
     repo.mkdir()
     if how == "committed-link":
@@ -105,8 +110,7 @@ def test_a_ref_target_that_is_a_fifo_is_refused(tmp_path):
     repo = _repo(tmp_path, {"$ref": "pipe.json"})
     os.mkfifo(repo / "schemas" / "pipe.json")
     assert _error(_run_bounded(repo, "check")) == (
-        "tpm: error: schema of type 'task': $ref target schemas/pipe.json: "
-        "not read, it is not a regular file\n"
+        "tpm: error: schema of type 'task': $ref target schemas/pipe.json: not read, it is not a regular file\n"
     )
 
 
@@ -124,12 +128,15 @@ DEEP = "d/" * 40 + "x.txt"  # one deep path that no glob below matches
     ],
 )
 def test_globs_with_many_wildcards_do_not_backtrack(tmp_path, glob, document):
-    repo = make_repo(tmp_path / "repo", {
-        ".tpm.toml": f'[types.note]\npaths = ["{glob}"]\n',
-        document: "---\nid: n-1\n---\n# n\n",
-        DEEP: "x\n",
-        "a" * 150 + ".md": "no front-matter\n",  # long enough to backtrack on `*a*a*...*b.md`
-    })
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".tpm.toml": f'[types.note]\npaths = ["{glob}"]\n',
+            document: "---\nid: n-1\n---\n# n\n",
+            DEEP: "x\n",
+            "a" * 150 + ".md": "no front-matter\n",  # long enough to backtrack on `*a*a*...*b.md`
+        },
+    )
     outcome = _run_bounded(repo, "check")
     assert (outcome.code, outcome.out, outcome.err) == (0, "Checked 1 file: no problems.\n", "")
 
@@ -140,13 +147,19 @@ SLOW_TITLE = "a" * 60 + "b"  # `^(a|aa)+$` fails on it only after trying every s
 @pytest.mark.parametrize(
     "schema, expected",
     [
-        ({"properties": {"title": {"pattern": "^(a|aa)+$"}}},
-         f"tasks/T-1.md:3:8: error schema-violation `title` must match the pattern ^(a|aa)+$ (got '{SLOW_TITLE}')"),
-        ({"patternProperties": {"^(a|aa)+$": {}}, "additionalProperties": False},
-         f"tasks/T-1.md:4:1: error schema-violation front-matter has unknown fields `{SLOW_TITLE}`, `id`, `title`"),
-        ({"patternProperties": {"^(a|aa)+$": True}, "unevaluatedProperties": False},
-         "tasks/T-1.md:1:1: error schema-violation front-matter: Unevaluated properties are not allowed "
-         f"('{SLOW_TITLE}', 'id', 'title' were unexpected)"),
+        (
+            {"properties": {"title": {"pattern": "^(a|aa)+$"}}},
+            f"tasks/T-1.md:3:8: error schema-violation `title` must match the pattern ^(a|aa)+$ (got '{SLOW_TITLE}')",
+        ),
+        (
+            {"patternProperties": {"^(a|aa)+$": {}}, "additionalProperties": False},
+            f"tasks/T-1.md:4:1: error schema-violation front-matter has unknown fields `{SLOW_TITLE}`, `id`, `title`",
+        ),
+        (
+            {"patternProperties": {"^(a|aa)+$": True}, "unevaluatedProperties": False},
+            "tasks/T-1.md:1:1: error schema-violation front-matter: Unevaluated properties are not allowed "
+            f"('{SLOW_TITLE}', 'id', 'title' were unexpected)",
+        ),
     ],
     ids=["pattern", "patternProperties", "unevaluatedProperties"],
 )
@@ -167,8 +180,11 @@ def test_a_pattern_re2_cannot_run_is_a_usage_error_naming_it(tmp_path):
 
 
 def test_a_quoted_value_is_cut(tmp_path):
-    repo = _repo(tmp_path, {"properties": {"title": {"maxLength": 5}}},
-                 {"tasks/T-1.md": "---\nid: T-1\ntitle: " + "x" * 5000 + "\n---\n# T\n"})
+    repo = _repo(
+        tmp_path,
+        {"properties": {"title": {"maxLength": 5}}},
+        {"tasks/T-1.md": "---\nid: T-1\ntitle: " + "x" * 5000 + "\n---\n# T\n"},
+    )
     outcome = run_tpm(repo, "check")
     assert outcome.out.splitlines()[0] == f"tasks/T-1.md:3:8: error schema-violation `title`: '{'x' * 80}…' is too long"
 
@@ -185,7 +201,12 @@ def test_aliases_that_repeat_a_long_string_are_refused(tmp_path):
     assert outcome.code == 1 and len(outcome.out) < 10_000
     # The ninth alias is one too many: 9 x 30,000 characters > 256 KiB.
     assert [(d["line"], d["column"], d["rule"], d["message"]) for d in json.loads(outcome.out)["diagnostics"]] == [
-        (5, len("more: [") + len("*a, ") * 8 + 1, "parse-error", "front-matter aliases repeat more than 262,144 characters; refusing to load it"),
+        (
+            5,
+            len("more: [") + len("*a, ") * 8 + 1,
+            "parse-error",
+            "front-matter aliases repeat more than 262,144 characters; refusing to load it",
+        ),
     ]
 
 
@@ -195,7 +216,7 @@ def test_aliases_that_repeat_a_long_string_are_refused(tmp_path):
 def test_a_schema_that_refers_to_itself_without_end(tmp_path):
     repo = _repo(tmp_path, {"$ref": "#"})
     assert _error(run_tpm(repo, "check")) == (
-        "tpm: error: schema of type 'task': its `$ref`s refer to each other without end (as `{\"$ref\": \"#\"}` does)\n"
+        'tpm: error: schema of type \'task\': its `$ref`s refer to each other without end (as `{"$ref": "#"}` does)\n'
     )
 
 
@@ -206,8 +227,7 @@ def test_a_schema_that_refers_to_itself_without_end(tmp_path):
 def test_an_invalid_schema_behind_a_ref(tmp_path, sibling, reason):
     repo = _repo(tmp_path, {"$ref": "other.json"}, {"schemas/other.json": json.dumps(sibling)})
     assert _error(run_tpm(repo, "check")) == (
-        f"tpm: error: schema of type 'task': $ref target schemas/other.json "
-        f"is not a valid JSON Schema: {reason}\n"
+        f"tpm: error: schema of type 'task': $ref target schemas/other.json is not a valid JSON Schema: {reason}\n"
     )
 
 

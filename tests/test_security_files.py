@@ -37,7 +37,9 @@ def memory_cap():
     """Reading /dev/zero is endless: should a regression read it, fail with MemoryError
     at a 2 GiB address-space cap instead of taking the machine's memory."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3 if hard == resource.RLIM_INFINITY else min(hard, 2 * 1024**3), hard))
+    resource.setrlimit(
+        resource.RLIMIT_AS, (2 * 1024**3 if hard == resource.RLIM_INFINITY else min(hard, 2 * 1024**3), hard)
+    )
     yield
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
@@ -170,10 +172,15 @@ def test_git_environment_pointing_elsewhere_finds_the_repositorys_config(tmp_pat
     outside = tmp_path / "somewhere-else"
     outside.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_DIR=str(repo / ".git"), GIT_WORK_TREE=str(repo), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    env.update(
+        GIT_DIR=str(repo / ".git"), GIT_WORK_TREE=str(repo), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull
+    )
     completed = subprocess.run(
         [sys.executable, "-m", "tpm", "check", "--no-history", "--today", "2026-12-01"],
-        cwd=outside, env=env, capture_output=True, text=True,
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert completed.returncode == 1, completed
     assert completed.stdout.startswith("plan/milestones/T-1.md:4:9: error schema-violation `status` must be one of")

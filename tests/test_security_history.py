@@ -37,8 +37,11 @@ def commit(repo: Path, date: str, files: dict) -> None:
 def history_findings(repo: Path, *args: str) -> list:
     outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "json", *args)
     assert outcome.code in (0, 1) and outcome.err == "", outcome.err
-    return [(d["path"], d["line"], d["rule"], d["message"])
-            for d in json.loads(outcome.out)["diagnostics"] if d["rule"] in HISTORY_RULES]
+    return [
+        (d["path"], d["line"], d["rule"], d["message"])
+        for d in json.loads(outcome.out)["diagnostics"]
+        if d["rule"] in HISTORY_RULES
+    ]
 
 
 # --- case 5: past versions over the size cap are never read -----------------------------
@@ -54,8 +57,13 @@ sys.stdout.write(done.stdout.decode("utf-8", "replace"))
 def peak_rss_mib(repo: Path, *args: str) -> tuple[int, float, str]:
     """`tpm ARGS` as a subprocess of a fresh helper: (exit code, peak RSS of the process
     tree in MiB, stdout). git's own processes count too."""
-    helper = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "tpm", *args],
-                            cwd=repo, capture_output=True, text=True, check=True)
+    helper = subprocess.run(
+        [sys.executable, "-c", MEASURE, sys.executable, "-m", "tpm", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     first, _, out = helper.stdout.partition("\n")
     code, kib = first.split()
     return int(code), int(kib) / 1024, out
@@ -80,8 +88,10 @@ def test_a_huge_past_version_is_skipped_by_check_without_being_read(huge_past):
     assert code == 0  # warnings only
     findings = [(d["rule"], d["message"]) for d in json.loads(out)["diagnostics"] if d["rule"] in HISTORY_RULES]
     # The huge version is skipped: the fold sees 2026-12-01 then 2026-12-20, one slip.
-    assert findings == [("stale-milestone", "M-1 is in progress but its file has had no commit for 38 days (last 2026-10-20)"),
-                        ("slipped-milestone", "due moved later once, 19 days in total: 2026-10-20: 2026-12-01 → 2026-12-20 (+19d)")]
+    assert findings == [
+        ("stale-milestone", "M-1 is in progress but its file has had no commit for 38 days (last 2026-10-20)"),
+        ("slipped-milestone", "due moved later once, 19 days in total: 2026-10-20: 2026-12-01 → 2026-12-20 (+19d)"),
+    ]
 
 
 def test_a_huge_past_version_is_not_read_by_changes(huge_past):
@@ -90,7 +100,10 @@ def test_a_huge_past_version_is_not_read_by_changes(huge_past):
     assert rss < 80, f"peak RSS {rss:.0f} MiB"
     assert code == 0
     # Not read, the old version counts as absent, so the milestone shows as new.
-    assert out == f"Changes in project state since {base} ({base[:10]}):\n\nMilestones\n  M-1  new: Launch (due 2026-12-20, in-progress)\n"
+    assert (
+        out
+        == f"Changes in project state since {base} ({base[:10]}):\n\nMilestones\n  M-1  new: Launch (due 2026-12-20, in-progress)\n"
+    )
 
 
 def test_a_huge_staged_version_is_not_read(tmp_path):
@@ -148,9 +161,13 @@ def slipping(tmp_path):
     return repo
 
 
-SLIPPED = (MILESTONE_PATH, 5, "slipped-milestone",
-           "due moved later 2 times, 19 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
-           "2026-10-20: 2026-12-09 → 2026-12-20 (+11d)")
+SLIPPED = (
+    MILESTONE_PATH,
+    5,
+    "slipped-milestone",
+    "due moved later 2 times, 19 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
+    "2026-10-20: 2026-12-09 → 2026-12-20 (+11d)",
+)
 
 
 def test_a_planted_history_cache_hiding_slips_is_ignored(slipping):
@@ -170,8 +187,11 @@ def test_the_signing_key_is_private_to_the_clone(slipping):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("second_key, accepted", [("shared secret", True), ("", False), (None, False)],
-                         ids=["same-TPM_CACHE_KEY", "empty-TPM_CACHE_KEY", "no-TPM_CACHE_KEY"])
+@pytest.mark.parametrize(
+    "second_key, accepted",
+    [("shared secret", True), ("", False), (None, False)],
+    ids=["same-TPM_CACHE_KEY", "empty-TPM_CACHE_KEY", "no-TPM_CACHE_KEY"],
+)
 def test_a_restored_cache_is_used_only_with_the_same_secret(tmp_path, monkeypatch, second_key, accepted):
     first = make_repo(tmp_path / "first", {MILESTONE_PATH: BROKEN})
     second = tmp_path / "second"
@@ -200,10 +220,19 @@ def hostile_commit(repo: Path, committer_date: str, files: dict) -> None:
     tree = git(repo, "write-tree").strip()
     parent = git(repo, "rev-parse", "HEAD").strip()
     ident = "Test Author <author@example.com>"
-    body = (f"tree {tree}\nparent {parent}\nauthor {ident} 1790000000 +0000\n"
-            f"committer {ident}{' ' + committer_date if committer_date else ''}\n\nhostile\n")
-    sha = subprocess.run(["git", "hash-object", "-w", "--literally", "-t", "commit", "--stdin"], cwd=repo,
-                         input=body, env=git_env(), capture_output=True, text=True, check=True).stdout.strip()
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor {ident} 1790000000 +0000\n"
+        f"committer {ident}{' ' + committer_date if committer_date else ''}\n\nhostile\n"
+    )
+    sha = subprocess.run(
+        ["git", "hash-object", "-w", "--literally", "-t", "commit", "--stdin"],
+        cwd=repo,
+        input=body,
+        env=git_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     git(repo, "update-ref", "HEAD", sha)
 
 
@@ -221,9 +250,19 @@ def test_hostile_commit_dates_are_unknown_or_converted_never_fatal(tmp_path, raw
     shown = day or "an unknown date"
     for args in ((), ("--no-cache",)):
         assert history_findings(repo, *args) == [
-            (MILESTONE_PATH, 4, "stale-milestone", "M-1 is in progress but its file has had no commit for 33 days (last 2026-10-25)"),
-            (MILESTONE_PATH, 5, "slipped-milestone", "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 "
-             f"(+8d); {shown}: 2026-12-09 → 2026-12-20 (+11d); 2026-10-25: 2026-12-20 → 2026-12-30 (+10d)"),
+            (
+                MILESTONE_PATH,
+                4,
+                "stale-milestone",
+                "M-1 is in progress but its file has had no commit for 33 days (last 2026-10-25)",
+            ),
+            (
+                MILESTONE_PATH,
+                5,
+                "slipped-milestone",
+                "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 "
+                f"(+8d); {shown}: 2026-12-09 → 2026-12-20 (+11d); 2026-10-25: 2026-12-20 → 2026-12-30 (+10d)",
+            ),
         ]
     report = run_tpm(repo, "report", "--format", "json", "--today", TODAY)
     assert report.code == 0 and report.err == ""
@@ -235,8 +274,10 @@ def test_hostile_commit_dates_are_unknown_or_converted_never_fatal(tmp_path, raw
     changes = run_tpm(repo, "changes", "--since", "2026-10-15", "--today", TODAY)
     assert (changes.code, changes.err) == (0, "")
     days = (datetime.date(2026, 12, 30) - datetime.date.fromisoformat(since)).days
-    assert changes.out == ("Changes in project state since 2026-10-15:\n\nMilestones\n"
-                           f"  M-1  due slipped {since} → 2026-12-30 (+{days} days): Launch\n")
+    assert changes.out == (
+        "Changes in project state since 2026-10-15:\n\nMilestones\n"
+        f"  M-1  due slipped {since} → 2026-12-30 (+{days} days): Launch\n"
+    )
 
 
 # --- case 14: keys read as YAML reads them ---------------------------------------------------
@@ -256,13 +297,27 @@ def test_hostile_commit_dates_are_unknown_or_converted_never_fatal(tmp_path, raw
         'due: {due}\nnotes: "a note\ndue: 2026-12-01"',
         "due: {due}\nnotes: [a,\ndue: 2026-12-01]",
     ],
-    ids=["double-quoted", "single-quoted", "complex-key", "escaped-key", "anchored-key", "tagged-key",
-         "aliased-value", "comment-before-value", "quoted-value-over-lines", "flow-value-over-lines"],
+    ids=[
+        "double-quoted",
+        "single-quoted",
+        "complex-key",
+        "escaped-key",
+        "anchored-key",
+        "tagged-key",
+        "aliased-value",
+        "comment-before-value",
+        "quoted-value-over-lines",
+        "flow-value-over-lines",
+    ],
 )
 def test_slips_are_seen_whatever_the_spelling_of_due(tmp_path, front):
     repo = make_repo(tmp_path / "repo")
-    for date, due in (("2026-10-01", "2026-12-01"), ("2026-10-10", "2026-12-09"),
-                      ("2026-10-20", "2026-12-20"), ("2026-11-20", "2026-12-30")):
+    for date, due in (
+        ("2026-10-01", "2026-12-01"),
+        ("2026-10-10", "2026-12-09"),
+        ("2026-10-20", "2026-12-20"),
+        ("2026-11-20", "2026-12-30"),
+    ):
         commit(repo, date, {MILESTONE_PATH: milestone(due, front.format(due=due))})
     rule = [f for f in history_findings(repo) if f[2] == "slipped-milestone"]
     assert [message for *_, message in rule] == [
@@ -273,9 +328,17 @@ def test_slips_are_seen_whatever_the_spelling_of_due(tmp_path, front):
 
 def test_slips_are_seen_in_a_flow_mapping_front_matter(tmp_path):
     repo = make_repo(tmp_path / "repo")
-    for date, due in (("2026-10-01", "2026-12-01"), ("2026-10-10", "2026-12-09"),
-                      ("2026-10-20", "2026-12-20"), ("2026-11-20", "2026-12-30")):
-        commit(repo, date, {MILESTONE_PATH: f"---\n{{id: M-1, title: Launch, status: in-progress, due: {due}}}\n---\n# Launch\n"})
+    for date, due in (
+        ("2026-10-01", "2026-12-01"),
+        ("2026-10-10", "2026-12-09"),
+        ("2026-10-20", "2026-12-20"),
+        ("2026-11-20", "2026-12-30"),
+    ):
+        commit(
+            repo,
+            date,
+            {MILESTONE_PATH: f"---\n{{id: M-1, title: Launch, status: in-progress, due: {due}}}\n---\n# Launch\n"},
+        )
     assert [f[3] for f in history_findings(repo) if f[2] == "slipped-milestone"] == [
         "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
         "2026-10-20: 2026-12-09 → 2026-12-20 (+11d); 2026-11-20: 2026-12-20 → 2026-12-30 (+10d)"
@@ -285,20 +348,30 @@ def test_slips_are_seen_in_a_flow_mapping_front_matter(tmp_path):
 def risk(quoted: str, quote: str, likelihood: int = 2, impact: int = 2, status: str = "open") -> str:
     fields = {"status": status, "likelihood": likelihood, "impact": impact, "reviewed": "2026-10-01"}
     lines = [f"{quote}{k}{quote}: {v}" if k == quoted else f"{k}: {v}" for k, v in fields.items()]
-    return "---\nid: R-1\ntitle: Outage\nowner: alice\n" + "\n".join(lines) + "\n---\n# Outage\n\n## Mitigation\n\nFailover.\n"
+    return (
+        "---\nid: R-1\ntitle: Outage\nowner: alice\n"
+        + "\n".join(lines)
+        + "\n---\n# Outage\n\n## Mitigation\n\nFailover.\n"
+    )
 
 
 @pytest.mark.parametrize("quote", ['"', "'"], ids=["double", "single"])
 @pytest.mark.parametrize(
     "quoted, change, changed",
-    [("reviewed", {"likelihood": 4}, "likelihood"), ("likelihood", {"likelihood": 4}, "likelihood"),
-     ("impact", {"impact": 4}, "impact"), ("status", {"status": "mitigating"}, "status")],
+    [
+        ("reviewed", {"likelihood": 4}, "likelihood"),
+        ("likelihood", {"likelihood": 4}, "likelihood"),
+        ("impact", {"impact": 4}, "impact"),
+        ("status", {"status": "mitigating"}, "status"),
+    ],
 )
 def test_a_change_after_review_is_seen_whatever_the_quoting(tmp_path, quote, quoted, change, changed):
     repo = make_repo(tmp_path / "repo")
     commit(repo, "2026-10-01", {RISK_PATH: risk(quoted, quote)})
     commit(repo, "2026-11-20", {RISK_PATH: risk(quoted, quote, **change)})
     assert [(rule, message) for _, _, rule, message in history_findings(repo)] == [
-        ("unreviewed-risk", f"{changed} changed on 2026-11-20, after the last review (2026-10-01); "
-                            "re-assess it and update `reviewed`")
+        (
+            "unreviewed-risk",
+            f"{changed} changed on 2026-11-20, after the last review (2026-10-01); re-assess it and update `reviewed`",
+        )
     ]

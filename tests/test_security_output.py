@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ def workflow_commands(log: str) -> list[str]:
             if line == stopped_until:
                 stopped_until = None
         elif line.startswith("::stop-commands::"):
-            stopped_until = f"::{line[len('::stop-commands::'):]}::"
+            stopped_until = f"::{line[len('::stop-commands::') :]}::"
         elif line.startswith("::"):
             commands.append(line)
     return commands
@@ -67,11 +67,14 @@ def workflow_commands(log: str) -> list[str]:
 
 def test_github_plain_lines_cannot_issue_workflow_commands(tmp_path):
     repo = make_repo(tmp_path / "repo", {".tpm.toml": '[types.task]\npaths = ["*.md", "notes/*.md"]\n'}, commit=False)
-    add_files(repo, {
-        b"::error::boom.md": b"no front-matter\n",
-        b"notes/x\n::error file=a::b\n.md": b"no front-matter\n",
-        b"notes/y\r::add-mask::cr.md": b"no front-matter\n",
-    })
+    add_files(
+        repo,
+        {
+            b"::error::boom.md": b"no front-matter\n",
+            b"notes/x\n::error file=a::b\n.md": b"no front-matter\n",
+            b"notes/y\r::add-mask::cr.md": b"no front-matter\n",
+        },
+    )
     outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "github")
     annotations = [
         "::error file=%3A%3Aerror%3A%3Aboom.md,line=1,endLine=1,col=1,title=missing-front-matter (TPM003)::"
@@ -89,7 +92,8 @@ def test_github_plain_lines_cannot_issue_workflow_commands(tmp_path):
     token = hashlib.sha256(plain.encode("utf-8")).hexdigest()
     assert outcome.code == 1
     assert outcome.out == "\n".join(
-        annotations + [f"::stop-commands::{token}", plain, f"::{token}::", "Checked 3 files: 3 errors, 0 warnings, 0 infos.", ""]
+        annotations
+        + [f"::stop-commands::{token}", plain, f"::{token}::", "Checked 3 files: 3 errors, 0 warnings, 0 infos.", ""]
     )
     assert workflow_commands(outcome.out) == annotations
     assert run_tpm(repo, "check", "--today", TODAY, "--format", "github").out == outcome.out  # same bytes every run
@@ -105,7 +109,9 @@ FINDINGS = [  # (path, line, rule, message); the last names the Latin-1 file in 
     (SHOWN, 5, "overdue-milestone", "M-1 is 7 days overdue (due 2026-11-20, still planned)"),
     (COPY, 2, "duplicate-id", f"id M-1 is also used by {SHOWN}"),
 ]
-TEXT_LINES = [f"{path}:{line}:{1 if line == 2 else 6}: error {rule} {message}" for path, line, rule, message in FINDINGS]
+TEXT_LINES = [
+    f"{path}:{line}:{1 if line == 2 else 6}: error {rule} {message}" for path, line, rule, message in FINDINGS
+]
 
 
 @pytest.fixture(scope="module")
@@ -126,19 +132,32 @@ def _sarif_findings(text: str) -> list:
     found = []
     for result in json.loads(text)["runs"][0]["results"]:
         location = result["locations"][0]["physicalLocation"]
-        found.append((location["artifactLocation"]["uri"], location["region"]["startLine"], result["ruleId"], result["message"]["text"]))
+        found.append(
+            (
+                location["artifactLocation"]["uri"],
+                location["region"]["startLine"],
+                result["ruleId"],
+                result["message"]["text"],
+            )
+        )
     return found
 
 
 def _codequality_findings(text: str) -> list:
-    return [(i["location"]["path"], i["location"]["lines"]["begin"], i["check_name"], i["description"]) for i in json.loads(text)]
+    return [
+        (i["location"]["path"], i["location"]["lines"]["begin"], i["check_name"], i["description"])
+        for i in json.loads(text)
+    ]
 
 
 # Each format's view of the findings, and what it must be.
 CHECK_FORMATS = {
     "text": (lambda text: text.splitlines()[:-1], TEXT_LINES),
     "github": (lambda text: text.splitlines()[4:7], TEXT_LINES),
-    "json": (lambda text: [(d["path"], d["line"], d["rule"], d["message"]) for d in json.loads(text)["diagnostics"]], FINDINGS),
+    "json": (
+        lambda text: [(d["path"], d["line"], d["rule"], d["message"]) for d in json.loads(text)["diagnostics"]],
+        FINDINGS,
+    ),
     "codequality": (_codequality_findings, FINDINGS),
     "sarif": (_sarif_findings, [("project/milestones/M-1-caf%E9.md", *f[1:]) for f in FINDINGS[:2]] + FINDINGS[2:]),
     "junit": (_junit_findings, [(SHOWN, TEXT_LINES[:2]), (COPY, TEXT_LINES[2:])]),
@@ -163,7 +182,10 @@ def test_a_file_name_that_is_not_utf8_goes_to_the_report_and_the_step_summary(la
         assert (outcome.code, outcome.err) == (0, ""), outcome.err
     assert sorted(os.listdir(tmp_path)) == ["STATUS.md", "status.json"]
     link = os.path.relpath(latin1_name, tmp_path) + "/project/milestones/M-1-caf%E9.md"
-    assert f"| [M-1]({link}) Café launch | · | planned | 2026-11-20 | · | **7 days late** | · |\n" in markdown.read_bytes().decode("utf-8")
+    assert (
+        f"| [M-1]({link}) Café launch | · | planned | 2026-11-20 | · | **7 days late** | · |\n"
+        in markdown.read_bytes().decode("utf-8")
+    )
     milestone = json.loads(data.read_bytes().decode("utf-8"))["milestones"][0]
     assert (milestone["path"], milestone["link"]) == (SHOWN, link)
 
@@ -184,10 +206,13 @@ def test_a_file_name_that_is_not_utf8_goes_to_the_report_and_the_step_summary(la
 
 def test_junit_stays_well_formed_with_controls_in_names_and_uffff_in_fields(tmp_path):
     repo = make_repo(tmp_path / "repo")
-    add_files(repo, {
-        b"project/risks/R-2-\x01\x1b.md": b"no front-matter\n",
-        b"project/milestones/M-1-a.md": '---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-12-01\nrisks: ["R-7\\uFFFF"]\n---\n'.encode(),
-    })
+    add_files(
+        repo,
+        {
+            b"project/risks/R-2-\x01\x1b.md": b"no front-matter\n",
+            b"project/milestones/M-1-a.md": b'---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-12-01\nrisks: ["R-7\\uFFFF"]\n---\n',
+        },
+    )
     outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "junit")
     assert outcome.code == 1
     cases = ElementTree.fromstring(outcome.out.encode("utf-8")).findall("testsuite/testcase")

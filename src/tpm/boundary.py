@@ -69,8 +69,9 @@ def outside_reason(path: str | bytes | Path, root: Path) -> str | None:
     return None
 
 
-def read_file(path: str | bytes | Path, what: str, inside: Path | None, limit: int = MAX_FILE_BYTES,
-              repository: bool = True) -> bytes:
+def read_file(
+    path: str | bytes | Path, what: str, inside: Path | None, limit: int = MAX_FILE_BYTES, repository: bool = True
+) -> bytes:
     """The bytes of a regular file, or `Refused` naming `what` and why.
 
     `inside`: the folder the resolved path must stay in (None: anywhere, for a file the
@@ -80,8 +81,11 @@ def read_file(path: str | bytes | Path, what: str, inside: Path | None, limit: i
     """
     shown = display(path, inside)
     if inside is not None:
-        reason = outside_reason(path, inside) if repository else (None if is_within(path, inside) else
-                                                                   "resolves outside the git directory")
+        reason = (
+            outside_reason(path, inside)
+            if repository
+            else (None if is_within(path, inside) else "resolves outside the git directory")
+        )
         if reason:
             raise Refused(f"{what} {shown}: not read, it {reason}")
     try:

@@ -40,7 +40,11 @@ class Change:
 def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | None, str]:
     """The commit to compare with, and how to name the starting point."""
     if since is None or _DATE.match(since.strip()):
-        day = parse_date(since, "--since") if since else (today - datetime.timedelta(days=1) if today > datetime.date.min else today)
+        day = (
+            parse_date(since, "--since")
+            if since
+            else (today - datetime.timedelta(days=1) if today > datetime.date.min else today)
+        )
         return git.commit_before(root, day), f"since {day.isoformat()}"
     sha = git.resolve_commit(root, since)
     if sha is None:
@@ -95,7 +99,9 @@ def _milestone(old, new) -> list[Change]:
     if before and after and before != after:
         days = (after - before).days
         verb = "slipped" if days > 0 else "pulled in"
-        out.append(Change("Milestones", new.id, new.path, f"due {verb} {before} → {after} ({days:+d} days): {new.title}"))
+        out.append(
+            Change("Milestones", new.id, new.path, f"due {verb} {before} → {after} ({days:+d} days): {new.title}")
+        )
     return out + _ticked(old, new, "checkpoints", "Checkpoints ticked")
 
 

@@ -83,11 +83,15 @@ def cli():
 @click.option("--ignore", multiple=True, help="Skip these rules: slugs, codes or code prefixes, comma-separated.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings and infos too.")
 @click.option("--no-history", is_flag=True, help="Do not read git history; skip the rules that need it.")
-@click.option("--no-cache", is_flag=True, help="Read history and documents afresh, ignoring the caches in the git directory.")
+@click.option(
+    "--no-cache", is_flag=True, help="Read history and documents afresh, ignoring the caches in the git directory."
+)
 @click.option("--diff-base", metavar="REF", help="Report only on documents changed since the merge base with REF.")
 @click.option("--staged", is_flag=True, help="Check what the index holds (what the next commit records); for hooks.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def check(paths, output_format, output, today, select, ignore, strict, no_history, no_cache, diff_base, staged, config_file):
+def check(
+    paths, output_format, output, today, select, ignore, strict, no_history, no_cache, diff_base, staged, config_file
+):
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
     run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged)
@@ -125,7 +129,9 @@ def _append_step_summary(path: str, text: str) -> None:
 
 
 @cli.command()
-@click.option("--pyproject", is_flag=True, help="Write [tool.tpm] into the existing pyproject.toml instead of .tpm.toml.")
+@click.option(
+    "--pyproject", is_flag=True, help="Write [tool.tpm] into the existing pyproject.toml instead of .tpm.toml."
+)
 def init(pyproject):
     """Create the config and the project folders. Safe to run again: it never overwrites."""
     from tpm.scaffold import init_project
@@ -145,7 +151,12 @@ def init(pyproject):
         click.echo("nothing to do: the config and the project folders already exist")
 
 
-_TYPE_OPTIONS = {"due": ("milestone",), "likelihood": ("risk",), "impact": ("risk",), "milestone": ("risk", "postmortem")}
+_TYPE_OPTIONS = {
+    "due": ("milestone",),
+    "likelihood": ("risk",),
+    "impact": ("risk",),
+    "milestone": ("risk", "postmortem"),
+}
 
 
 @cli.command()
@@ -201,9 +212,13 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
 
 
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True
+)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to FILE (links are relative to it).")
-@click.option("--check", "check_only", is_flag=True, help="With --output: write nothing, exit 1 if FILE is out of date.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="With --output: write nothing, exit 1 if FILE is out of date."
+)
 @click.option("--today", help="Pretend today is YYYY-MM-DD.")
 @click.option("--no-history", is_flag=True, help="Do not read git history (no slips, no review ages).")
 @click.option("--no-cache", is_flag=True, help="Read history and documents afresh.")

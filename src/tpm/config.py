@@ -13,7 +13,7 @@ import posixpath
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,7 +18,7 @@ class Severity(str, enum.Enum):
         return _RANK[self]
 
     @classmethod
-    def parse(cls, value: str) -> "Severity":
+    def parse(cls, value: str) -> Severity:
         try:
             return cls(value)
         except ValueError:

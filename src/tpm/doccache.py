@@ -77,7 +77,9 @@ class DocumentCache:
         """Write this run's entries, if anything changed; a read-only git dir means no cache."""
         if self._key is None or not (self._new or set(self._stored) - set(self._used)):
             return
-        entries = {digest: _NOT_A_DOCUMENT if doc is None else _encode(doc) for digest, doc in sorted(self._used.items())}
+        entries = {
+            digest: _NOT_A_DOCUMENT if doc is None else _encode(doc) for digest, doc in sorted(self._used.items())
+        }
         cachefile.save(self.path, self.git_dir, FORMAT, {"key": self._key, "entries": entries})
 
 
@@ -97,8 +99,19 @@ def _encode(document) -> dict:
         entry["body"] = [
             body.title,
             [[s.title, s.level, s.line, s.has_content] for s in body.sections],
-            [[t.section, t.line, t.column, t.done, t.date.isoformat() if t.date else None, t.text, t.owner, t.date_problem]
-             for t in body.tasks],
+            [
+                [
+                    t.section,
+                    t.line,
+                    t.column,
+                    t.done,
+                    t.date.isoformat() if t.date else None,
+                    t.text,
+                    t.owner,
+                    t.date_problem,
+                ]
+                for t in body.tasks
+            ],
         ]
     return entry
 
@@ -132,8 +145,16 @@ def _decode(entry: dict, candidate, source: SourceFile):
             _text(title),
             tuple(Section(_text(t), int(level), int(line), bool(content)) for t, level, line, content in sections),
             tuple(
-                TaskItem(_text(section), int(line), int(column), bool(done),
-                         datetime.date.fromisoformat(date) if date else None, _text(text), _text(owner), _text(problem))
+                TaskItem(
+                    _text(section),
+                    int(line),
+                    int(column),
+                    bool(done),
+                    datetime.date.fromisoformat(date) if date else None,
+                    _text(text),
+                    _text(owner),
+                    _text(problem),
+                )
                 for section, line, column, done, date, text, owner, problem in tasks
             ),
         )

@@ -13,7 +13,7 @@ import datetime
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, cache
 from typing import NamedTuple
 
 from tpm import yamlload
@@ -27,6 +27,7 @@ CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
 def heading_key(title: str) -> str:
     """How headings are compared everywhere: `## Mitigation:` is the Mitigation section."""
     return title.strip().rstrip(":").strip().lower()
+
 
 _FENCE = re.compile(r"---[ \t]*")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
@@ -224,7 +225,7 @@ def _blank(yaml_text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in yaml_text.split("\n"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _markdown():
     """The parser, made on first use (bodies of cached documents are never parsed)."""
     from markdown_it import MarkdownIt

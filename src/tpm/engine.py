@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from functools import lru_cache
+from functools import cache
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from collections.abc import Mapping
 
 from tpm.config import Config
 from tpm.diagnostic import Diagnostic, Severity
@@ -127,8 +127,13 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
             kept.append(diagnostic)
     kept.sort()
     return Result(
-        today, len(project.documents), tuple(kept), tuple(skipped), history_skipped,
-        tuple(d.path for d in project.documents), fingerprints(kept, project),
+        today,
+        len(project.documents),
+        tuple(kept),
+        tuple(skipped),
+        history_skipped,
+        tuple(d.path for d in project.documents),
+        fingerprints(kept, project),
     )
 
 
@@ -173,7 +178,7 @@ def active_suppressions(document, today: datetime.date) -> set:
     return {by_code.get(name.upper(), name) for name in lint["ignore"] if isinstance(name, str)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _slugs_by_code() -> dict:
     return {rule.code: rule.slug for rule in all_rules()}
 

@@ -12,7 +12,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from tpm.boundary import MAX_FILE_BYTES
 from tpm.errors import UsageError
@@ -96,7 +96,9 @@ def changed_since_merge_base(root: Path, ref: str, staged: bool = False) -> set[
     found = run(["merge-base", ref, "HEAD"], root, check=False)
     base = found.stdout.decode().strip()
     if found.returncode != 0 or not base:
-        raise UsageError(f"--diff-base: no merge base between {ref!r} and HEAD (is {ref!r} a fetched branch or commit?)")
+        raise UsageError(
+            f"--diff-base: no merge base between {ref!r} and HEAD (is {ref!r} a fetched branch or commit?)"
+        )
     changed = set(_names(run(["diff", "--name-only", "-z", *(["--cached"] if staged else []), base], root).stdout))
     if not staged:
         changed |= set(_names(run(["ls-files", "-z", "--others", "--exclude-standard"], root).stdout))
@@ -148,7 +150,9 @@ def committer_day(stamp: bytes, zone: bytes) -> str | None:
     here: git's own ISO formatting dies on a date before 1970 in the committer's zone (`0
     -1200`), and its years past 9999 are no date Python can hold. A missing, malformed or
     out-of-range date is None (unknown), never an error."""
-    if not (stamp.isdigit() and len(stamp) <= 20 and len(zone) == 5 and zone[:1] in (b"+", b"-") and zone[1:].isdigit()):
+    if not (
+        stamp.isdigit() and len(stamp) <= 20 and len(zone) == 5 and zone[:1] in (b"+", b"-") and zone[1:].isdigit()
+    ):
         return None
     offset = (int(zone[1:3]) * 3600 + int(zone[3:]) * 60) * (-1 if zone[:1] == b"-" else 1)
     try:
@@ -166,8 +170,19 @@ def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[C
     (`--diff-merges=first-parent`), so a pull request's edits are dated when they landed.
     """
     args = [
-        "log", revisions, "--first-parent", "--diff-merges=first-parent", "--raw", "-z",
-        "--no-abbrev", "-M", "--no-color", "--date=raw", "--format=%x01%H %cd", "--", *pathspecs,
+        "log",
+        revisions,
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "-M",
+        "--no-color",
+        "--date=raw",
+        "--format=%x01%H %cd",
+        "--",
+        *pathspecs,
     ]
     process = _start(args, root)
     finished = False
@@ -330,7 +345,9 @@ def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False, he
     if staged:
         if not head:
             return set(list_files(root, staged=True))
-        return set(_names(run(["diff", "--cached", "--name-only", "-z", "--no-renames", head, "--", *pathspecs], root).stdout))
+        return set(
+            _names(run(["diff", "--cached", "--name-only", "-z", "--no-renames", head, "--", *pathspecs], root).stdout)
+        )
     output = run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs], root).stdout
     paths, tokens = set(), iter(output.split(b"\0"))
     for token in tokens:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import lru_cache
+from functools import cache
 
 _GLOBSTAR = object()  # a `**` segment
 
@@ -38,7 +38,7 @@ class GlobError(ValueError):
     """A glob tpm does not accept, with the reason."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def glob_regex(pattern: str) -> re.Pattern:
     """The compiled glob, for `fullmatch` against a '/'-separated relative path."""
     return re.compile(_translate(pattern, "a"))

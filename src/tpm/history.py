@@ -47,7 +47,9 @@ SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
 _TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
 # A top-level `key: value` line whose key YAML reads exactly as written: plain, or quoted
 # without escapes ('' is a single-quoted key's only escape).
-_TOP_KEY = re.compile(r"""(?:([^\s#&*!|>'"%@`{}\[\],?:-](?:[^:#]*[^\s:#])?)|"([^"\\]*)"|'((?:[^']|'')*)')[ \t]*:(?:[ \t]+(.*))?""")
+_TOP_KEY = re.compile(
+    r"""(?:([^\s#&*!|>'"%@`{}\[\],?:-](?:[^:#]*[^\s:#])?)|"([^"\\]*)"|'((?:[^']|'')*)')[ \t]*:(?:[ \t]+(.*))?"""
+)
 # What in a tracked value makes YAML read it otherwise than as its text: an alias (`*a`),
 # an escape in a double-quoted scalar, a comment (a date in it would be taken for the value).
 _NOT_LITERAL = re.compile(r"[*\\#]")
@@ -146,7 +148,11 @@ def _ends_on_its_line(value: str) -> bool:
     if value[0] in "\"'":
         return _CLOSED_QUOTE.fullmatch(value) is not None
     if value[0] in "[{":
-        return not ('"' in value or "'" in value) and value.count("[") == value.count("]") and value.count("{") == value.count("}")
+        return (
+            not ('"' in value or "'" in value)
+            and value.count("[") == value.count("]")
+            and value.count("{") == value.count("}")
+        )
     return False
 
 
@@ -257,11 +263,11 @@ class FileHistory:
         """The date since which this task line (stripped) has stood as it is, if known."""
         return self.line_since.get(_digest(line))
 
-    def copy(self) -> "FileHistory":
+    def copy(self) -> FileHistory:
         return copy.deepcopy(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "FileHistory":
+    def from_json(cls, data: dict) -> FileHistory:
         """Rebuild a cached state, refusing anything whose shape is not ours."""
         state = cls(**data)
         for name, default in _DEFAULTS.items():
@@ -326,7 +332,9 @@ class HistoryReader:
     hit starts nothing; new commits on top of a cached HEAD are the only ones read.
     """
 
-    def __init__(self, root: Path, state: git.RepositoryState, config, paths, use_cache: bool = True, staged: bool = False):
+    def __init__(
+        self, root: Path, state: git.RepositoryState, config, paths, use_cache: bool = True, staged: bool = False
+    ):
         if state.shallow:
             raise UsageError(SHALLOW_ADVICE)
         self.root, self.head, self.use_cache, self.staged = root, state.head, use_cache, staged
@@ -451,4 +459,9 @@ def _load_cache(path: Path, git_dir: Path, key: str):
 
 def _save_cache(path: Path, git_dir: Path, key: str, head: str, files: dict) -> None:
     """Write the cache, signed and atomically; a read-only git directory just means no cache."""
-    cachefile.save(path, git_dir, CACHE_FORMAT, {"key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}})
+    cachefile.save(
+        path,
+        git_dir,
+        CACHE_FORMAT,
+        {"key": key, "head": head, "files": {p: asdict(s) for p, s in sorted(files.items())}},
+    )

@@ -150,7 +150,7 @@ def parse_iso_date(value) -> datetime.date | None:
 class Reference:
     """One edge of the reference graph: `source` names `target` in `field`."""
 
-    source: "Document"
+    source: Document
     field: str
     target: str
     line: int
@@ -279,7 +279,9 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
         else:
             line, column = document.value_position("type")
             known = ", ".join(config.types)
-            document.problems.append(Problem("unknown-type", line, column, f"unknown type {declared!r} (known: {known})"))
+            document.problems.append(
+                Problem("unknown-type", line, column, f"unknown type {declared!r} (known: {known})")
+            )
             document.type = None
             return document
     elif document.type is None:

@@ -66,7 +66,10 @@ def lint(
     project = load_project(root, candidates, config, cache, git.staged_contents(root) if staged else None)
     run = Run(root, config, when, project, None, (lambda: reader.finish(project, when)) if reader else None)
     run.result = engine.run(
-        project, rules, when, history=(lambda: run.history) if wants_history and reader else None,
+        project,
+        rules,
+        when,
+        history=(lambda: run.history) if wants_history and reader else None,
         history_skipped=no_history,
     )
     if cache is not None:

@@ -8,13 +8,13 @@ each file in the repository.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str) -> Path:
     """The folder holding the shipped `name` ("schemas" or "templates")."""
     for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parent.parent / name):

@@ -76,7 +76,9 @@ def init_project(root: Path, config: Config, config_exists: bool, pyproject: boo
         folder = root / config.root / BUILTIN_FOLDERS[name] if config.root else root / BUILTIN_FOLDERS[name]
         keep = folder / ".gitkeep"
         if not folder.is_dir() or outside_reason(folder, root):
-            write_atomic(writable_path(keep, root), "", overwrite=False)  # creates the folder, or names what is in the way
+            write_atomic(
+                writable_path(keep, root), "", overwrite=False
+            )  # creates the folder, or names what is in the way
             done.append(f"created {keep.parent.relative_to(root).as_posix()}/")
     return done
 

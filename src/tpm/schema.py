@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -179,7 +179,9 @@ class Schemas:
             reason = _usage_error_behind(exc)
             raise UsageError(f"{what} {reason or f'cannot resolve $ref {_quoted(exc.ref)}'}") from None
         except RecursionError:
-            raise UsageError(f"{what} its `$ref`s refer to each other without end (as `{{\"$ref\": \"#\"}}` does)") from None
+            raise UsageError(
+                f'{what} its `$ref`s refer to each other without end (as `{{"$ref": "#"}}` does)'
+            ) from None
         except _PatternError as exc:
             raise UsageError(f"{what} {exc}") from None
         return problems
@@ -243,8 +245,10 @@ class _PatternError(UsageError):
         reason = cause.args[0] if cause is not None and cause.args else cause
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        return (f"the pattern {_quoted(pattern)} that tpm cannot run ({_cut(str(reason), MAX_SHOWN)}): "
-                "tpm matches schema patterns with RE2, which has no lookaround and no backreferences")
+        return (
+            f"the pattern {_quoted(pattern)} that tpm cannot run ({_cut(str(reason), MAX_SHOWN)}): "
+            "tpm matches schema patterns with RE2, which has no lookaround and no backreferences"
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -281,7 +285,7 @@ def _search(pattern: str, string: str):
         return found(string.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _format_checker():
     """Draft 2020-12's format checks with `regex` done by RE2, jsonschema's `re` swapped
     for RE2 as a side effect (see the module docstring): the one way in for both."""
@@ -290,7 +294,9 @@ def _format_checker():
 
     _use_re2()
     checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
-    checker.checks("regex", raises=(re2.error, UnicodeError))(lambda value: not isinstance(value, str) or bool(_re2(value)))
+    checker.checks("regex", raises=(re2.error, UnicodeError))(
+        lambda value: not isinstance(value, str) or bool(_re2(value))
+    )
     return checker
 
 
@@ -299,7 +305,9 @@ def _use_re2() -> None:
     import importlib
     import types
 
-    engine = types.SimpleNamespace(**{**{k: v for k, v in vars(re).items() if not k.startswith("__")}, "search": _search})
+    engine = types.SimpleNamespace(
+        **{**{k: v for k, v in vars(re).items() if not k.startswith("__")}, "search": _search}
+    )
     for name in ("_keywords", "_legacy_keywords", "_utils", "_validators", "_legacy_validators"):
         try:
             module = importlib.import_module(f"jsonschema.{name}")
@@ -427,7 +435,12 @@ def describe(error: ValidationError, root_schema: dict) -> str:
     if kind == "format":
         return f"{subject} must be a valid {value} {got}"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        bounds = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
+        bounds = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }
         if "minimum" in error.schema and "maximum" in error.schema:
             return f"{subject} must be between {error.schema['minimum']} and {error.schema['maximum']} {got}"
         return f"{subject} must be {bounds[kind]} {value} {got}"
@@ -438,7 +451,11 @@ def describe(error: ValidationError, root_schema: dict) -> str:
     if kind == "additionalProperties":
         extra = _extra_keys(error)
         more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
-        return f"{subject} has unknown field{'s' if len(extra) > 1 else ''} " + ", ".join(f"`{_cut(k)}`" for k in extra[:10]) + more
+        return (
+            f"{subject} has unknown field{'s' if len(extra) > 1 else ''} "
+            + ", ".join(f"`{_cut(k)}`" for k in extra[:10])
+            + more
+        )
     if kind in ("anyOf", "oneOf"):
         phrases = [_expectation(sub) for sub in value]
         if all(phrases):

@@ -34,6 +34,8 @@ def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
 
             zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"timezone: unknown time zone {timezone!r} (use an IANA name like Europe/Berlin)") from None
+            raise UsageError(
+                f"timezone: unknown time zone {timezone!r} (use an IANA name like Europe/Berlin)"
+            ) from None
         return datetime.datetime.now(zone).date()
     return datetime.date.today()

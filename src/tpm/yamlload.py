@@ -90,7 +90,7 @@ class _LimitExceeded(Exception):
 class _Frame:
     """A collection being built: the mapping or list, and where it sits."""
 
-    __slots__ = ("value", "path", "anchor", "size", "chars", "key", "start_mark", "key_lines")
+    __slots__ = ("anchor", "chars", "key", "key_lines", "path", "size", "start_mark", "value")
 
     def __init__(self, value, path, anchor):
         self.value = value
@@ -185,8 +185,10 @@ def load(text: str, first_line: int) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         result.data = None
         where = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and exc.problem_mark is not None and (
-            exc.problem_mark.index >= len(text.rstrip()) or exc.context == "while scanning a simple key"
+        if (
+            exc.context_mark is not None
+            and exc.problem_mark is not None
+            and (exc.problem_mark.index >= len(text.rstrip()) or exc.context == "while scanning a simple key")
         ):
             # Where the unclosed thing opens, or the key that lacks its `:`, helps more
             # than the end of the block or the line after it, where the parser noticed.
@@ -199,7 +201,9 @@ def load(text: str, first_line: int) -> LoadedYaml:
         line_start = text.rfind("\n", 0, position) + 1
         mark = Mark(text.count("\n", 0, position) + first_line, position - line_start + 1)
         shown = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
-        result.problems.append(YamlProblem("parse-error", mark, f"invalid YAML: the character {shown} is not allowed ({exc.reason})"))
+        result.problems.append(
+            YamlProblem("parse-error", mark, f"invalid YAML: the character {shown} is not allowed ({exc.reason})")
+        )
     except yaml.YAMLError as exc:  # anything else the parser may raise carries no position
         result.data = None
         result.problems.append(YamlProblem("parse-error", Mark(first_line, 1), f"invalid YAML: {exc}"))
@@ -233,8 +237,7 @@ def _build(text: str, mark_of, result: LoadedYaml):
         if total > MAX_NODES:
             raise _LimitExceeded(
                 path_mark,
-                f"front-matter expands to more than {MAX_NODES} values (aliases or size); "
-                "refusing to load it",
+                f"front-matter expands to more than {MAX_NODES} values (aliases or size); refusing to load it",
             )
         if anchor:
             anchors[anchor] = (value, size, chars)

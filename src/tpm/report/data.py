@@ -66,9 +66,17 @@ def build(run, link_base: str, name: str) -> dict:
         "milestones": milestones,
         "risks": _risks(project, history, today, link, run.config),
         "attention": [
-            {"id": _id_of(project, d.path), "path": d.path, "link": link(d.path), "line": d.line, "rule": d.rule, "severity": d.severity.value,
-             "message": d.message}
-            for d in result.diagnostics if d.rule in HISTORY_RULES
+            {
+                "id": _id_of(project, d.path),
+                "path": d.path,
+                "link": link(d.path),
+                "line": d.line,
+                "rule": d.rule,
+                "severity": d.severity.value,
+                "message": d.message,
+            }
+            for d in result.diagnostics
+            if d.rule in HISTORY_RULES
         ],
         "decisions": [_decision(d, link) for d in _by_id(project.of_type("decision"))],
         "actions": _actions(project, today, link),
@@ -147,21 +155,23 @@ def _risks(project, history, today: datetime.date, link, config) -> dict:
         state = history.for_path(risk.path) if history else None
         last_review = state.front_matter_changed if state else None
         reviewed_on = parse_iso_date(last_review)  # None when the commit's date is unknown
-        rows.append({
-            "id": risk.id,
-            "title": risk.title,
-            "path": risk.path,
-            "link": link(risk.path),
-            "score": score,
-            "band": config.band(score),
-            "likelihood": likelihood,
-            "impact": impact,
-            "owner": risk.text("owner"),
-            "status": risk.status,
-            "last_review": last_review,
-            "review_age_days": (today - reviewed_on).days if reviewed_on else None,
-            "mitigated": has_mitigation(risk),
-        })
+        rows.append(
+            {
+                "id": risk.id,
+                "title": risk.title,
+                "path": risk.path,
+                "link": link(risk.path),
+                "score": score,
+                "band": config.band(score),
+                "likelihood": likelihood,
+                "impact": impact,
+                "owner": risk.text("owner"),
+                "status": risk.status,
+                "last_review": last_review,
+                "review_age_days": (today - reviewed_on).days if reviewed_on else None,
+                "mitigated": has_mitigation(risk),
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], natural_key(r["id"] or ""), r["path"]))
     return {"heatmap": heatmap, "high_band": config.risk_high, "open": len(rows), "top": rows[:TOP_RISKS]}
 
@@ -184,16 +194,18 @@ def _actions(project, today: datetime.date, link) -> list:
     for postmortem in project.of_type("postmortem"):
         for item in postmortem.body.tasks:
             if item.section == "action items" and not item.done:
-                rows.append({
-                    "date": _iso(item.date),
-                    "text": item.text,
-                    "owner": item.owner,
-                    "overdue": bool(item.date and item.date < today),
-                    "postmortem": postmortem.id,
-                    "path": postmortem.path,
-                    "link": link(postmortem.path),
-                    "line": item.line,
-                })
+                rows.append(
+                    {
+                        "date": _iso(item.date),
+                        "text": item.text,
+                        "owner": item.owner,
+                        "overdue": bool(item.date and item.date < today),
+                        "postmortem": postmortem.id,
+                        "path": postmortem.path,
+                        "link": link(postmortem.path),
+                        "line": item.line,
+                    }
+                )
     rows.sort(key=lambda r: (r["date"] or "9999-99-99", r["path"], r["line"]))
     return rows
 

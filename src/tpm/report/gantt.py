@@ -73,8 +73,22 @@ def render(milestones: list, today: datetime.date) -> tuple[str, int]:
 
 # Words that begin a Mermaid gantt statement: a task label must not start with one.
 _KEYWORDS = {
-    "gantt", "title", "section", "dateformat", "axisformat", "tickinterval", "excludes", "includes",
-    "todaymarker", "weekday", "weekend", "click", "acctitle", "accdescr", "inclusiveenddates", "topaxis",
+    "gantt",
+    "title",
+    "section",
+    "dateformat",
+    "axisformat",
+    "tickinterval",
+    "excludes",
+    "includes",
+    "todaymarker",
+    "weekday",
+    "weekend",
+    "click",
+    "acctitle",
+    "accdescr",
+    "inclusiveenddates",
+    "topaxis",
     "displaymode",
 }
 

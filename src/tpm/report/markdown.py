@@ -10,7 +10,6 @@ from tpm.report.escape import cell
 from tpm.wording import plural
 
 
-
 def _link(text, target: str) -> str:
     return f"[{cell(text)}]({target})"
 
@@ -97,9 +96,17 @@ def _risks(risks: dict) -> list[str]:
     ]
     for row, counts in enumerate(risks["heatmap"]):
         high = risks["high_band"]
-        shown = [f"**{c}**" if c and (5 - row) * (i + 1) >= high else (str(c) if c else "·") for i, c in enumerate(counts)]
+        shown = [
+            f"**{c}**" if c and (5 - row) * (i + 1) >= high else (str(c) if c else "·") for i, c in enumerate(counts)
+        ]
         out.append(f"| {5 - row} | " + " | ".join(shown) + " |")
-    out += ["", "Top risks:", "", "| Risk | Score | Owner | Last review | Mitigation |", "| --- | --- | --- | --- | --- |"]
+    out += [
+        "",
+        "Top risks:",
+        "",
+        "| Risk | Score | Owner | Last review | Mitigation |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for r in risks["top"]:
         review = f"{r['last_review']} ({plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
         out.append(
@@ -116,7 +123,9 @@ def _attention(items: list, history: bool) -> list[str]:
     if not items:
         return out + ["Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
     for item in items:
-        out.append(f"- {_link(item['id'] or item['path'], item['link'])} line {item['line']}, {item['rule']}: {cell(item['message'])}")
+        out.append(
+            f"- {_link(item['id'] or item['path'], item['link'])} line {item['line']}, {item['rule']}: {cell(item['message'])}"
+        )
     return out + [""]
 
 

@@ -8,7 +8,7 @@ and Jenkins drop a report that is not well-formed, so every path and message goe
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from tpm.diagnostic import Severity
 from tpm.escaping import path_text, xml_text
@@ -20,16 +20,28 @@ def render(result, strict: bool = False) -> str:
         by_path.setdefault(d.path, []).append(d)
     paths = sorted(set(result.paths) | set(by_path))
     failing = [p for p in paths if _fails(by_path.get(p, []), strict)]
-    suites = ElementTree.Element("testsuites", name="tpm", tests=str(len(paths)), failures=str(len(failing)), errors="0")
+    suites = ElementTree.Element(
+        "testsuites", name="tpm", tests=str(len(paths)), failures=str(len(failing)), errors="0"
+    )
     suite = ElementTree.SubElement(
-        suites, "testsuite", name="tpm check", tests=str(len(paths)), failures=str(len(failing)), errors="0", skipped="0"
+        suites,
+        "testsuite",
+        name="tpm check",
+        tests=str(len(paths)),
+        failures=str(len(failing)),
+        errors="0",
+        skipped="0",
     )
     for path in paths:
         shown = xml_text(path_text(path))  # shown as in every format, then what XML can hold
         folder, _, name = shown.rpartition("/")
-        case = ElementTree.SubElement(suite, "testcase", classname=folder.replace("/", ".") or "(root)", name=name, file=shown)
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=folder.replace("/", ".") or "(root)", name=name, file=shown
+        )
         found = by_path.get(path, [])
-        lines = "\n".join(f"{shown}:{d.line}:{d.column}: {d.severity.value} {d.rule} {xml_text(d.message)}" for d in found)
+        lines = "\n".join(
+            f"{shown}:{d.line}:{d.column}: {d.severity.value} {d.rule} {xml_text(d.message)}" for d in found
+        )
         if path in failing:
             worst = min(found, key=lambda d: d.severity.rank)
             message = f"{len(found)} finding{'s' if len(found) != 1 else ''}: {worst.message}"

@@ -47,7 +47,11 @@ def render(result) -> str:
                 {
                     "physicalLocation": {
                         "artifactLocation": {"uri": link(d.path), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1), "endLine": max(d.end_line, d.line, 1)},
+                        "region": {
+                            "startLine": max(d.line, 1),
+                            "startColumn": max(d.column, 1),
+                            "endLine": max(d.end_line, d.line, 1),
+                        },
                     }
                 }
             ],

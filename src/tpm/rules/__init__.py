@@ -1,7 +1,7 @@
 """All rules. Importing this package registers every rule module in `REGISTRY`."""
 
 from tpm.rules.registry import REGISTRY, Rule, rule
-from tpm.rules import (  # noqa: E402,F401  (importing a module registers its rules)
+from tpm.rules import (  # noqa: F401  (importing a module registers its rules)
     checkpoints,
     content,
     dates,
@@ -19,4 +19,4 @@ def all_rules() -> list[Rule]:
     return sorted(REGISTRY.values(), key=lambda r: r.code)
 
 
-__all__ = ["REGISTRY", "Rule", "rule", "all_rules"]
+__all__ = ["REGISTRY", "Rule", "all_rules", "rule"]

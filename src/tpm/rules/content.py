@@ -41,12 +41,18 @@ def risk_unmitigated(document, ctx):
     score = risk_score(document)
     if score is None or ctx.config.band(score) != "high":
         return
-    missing = [name for name, present in (("owner", document.text("owner")), ("mitigation", has_mitigation(document))) if not present]
+    missing = [
+        name
+        for name, present in (("owner", document.text("owner")), ("mitigation", has_mitigation(document)))
+        if not present
+    ]
     if missing:
         line, column = document.value_position("status")
         what = " and no ".join(missing)
         yield Finding(
-            document.path, line, column,
+            document.path,
+            line,
+            column,
             f"high risk (score {score} = {document.data['likelihood']} × {document.data['impact']}) has no {what}",
         )
 

@@ -7,7 +7,6 @@ from tpm.rules.registry import rule
 from tpm.wording import plural
 
 
-
 @rule("overdue-milestone", "TPM201", "error")
 def overdue_milestone(document, ctx):
     """A `planned` or `in-progress` milestone's `due` date is before today.
@@ -22,7 +21,12 @@ def overdue_milestone(document, ctx):
     if due is not None and due < ctx.today:
         line, column = document.value_position("due")
         late = (ctx.today - due).days
-        yield Finding(document.path, line, column, f"{document.id} is {plural(late, 'day')} overdue (due {due}, still {document.status})")
+        yield Finding(
+            document.path,
+            line,
+            column,
+            f"{document.id} is {plural(late, 'day')} overdue (due {due}, still {document.status})",
+        )
 
 
 @rule("overdue-action", "TPM202", "warning")
@@ -39,7 +43,12 @@ def overdue_action(document, ctx):
         if item.section == "action items" and not item.done and item.date is not None and item.date < ctx.today:
             late = (ctx.today - item.date).days
             owner = f" (@{item.owner})" if item.owner else ""
-            yield Finding(document.path, item.line, item.column, f"action item {plural(late, 'day')} overdue (due {item.date}){owner}: {item.text}")
+            yield Finding(
+                document.path,
+                item.line,
+                item.column,
+                f"action item {plural(late, 'day')} overdue (due {item.date}){owner}: {item.text}",
+            )
 
 
 @rule("stale-decision", "TPM203", "warning", options={"decide_within_days": 30})
@@ -57,7 +66,9 @@ def stale_decision(document, ctx):
     if proposed is not None and (ctx.today - proposed).days > limit:
         line, column = document.value_position("status")
         age = (ctx.today - proposed).days
-        yield Finding(document.path, line, column, f"still proposed {plural(age, 'day')} after {proposed} (limit {limit})")
+        yield Finding(
+            document.path, line, column, f"still proposed {plural(age, 'day')} after {proposed} (limit {limit})"
+        )
 
 
 @rule("missing-postmortem", "TPM204", "warning", scope="project", options={"postmortem_within_days": 14})
@@ -78,6 +89,8 @@ def missing_postmortem(project, ctx):
             line, column = milestone.value_position("status")
             age = (ctx.today - completed).days
             yield Finding(
-                milestone.path, line, column,
+                milestone.path,
+                line,
+                column,
                 f"{milestone.id} was completed {plural(age, 'day')} ago ({completed}) and no post-mortem names it",
             )

@@ -127,6 +127,5 @@ def dependency_order(project, ctx):
                     milestone.path,
                     reference.line,
                     reference.column,
-                    f"{milestone_id} is due {due}, before its dependency {dependency_id} "
-                    f"(due {dependency_due}{slack})",
+                    f"{milestone_id} is due {due}, before its dependency {dependency_id} (due {dependency_due}{slack})",
                 )

@@ -43,7 +43,9 @@ def stale_checkpoint(project, history, ctx):
             if since < item.date:
                 late = (ctx.today - item.date).days
                 yield Finding(
-                    milestone.path, item.line, item.column,
+                    milestone.path,
+                    item.line,
+                    item.column,
                     f"checkpoint dated {item.date} is still open {plural(late, 'day')} later, "
                     f"and its line has not changed since {since}",
                 )
@@ -65,11 +67,19 @@ def stale_milestone(project, history, ctx):
         idle = (ctx.today - last).days
         if idle > limit:
             line, column = milestone.value_position("status")
-            yield Finding(milestone.path, line, column, f"{milestone.id} is in progress but its file has had no commit for {plural(idle, 'day')} (last {last})")
+            yield Finding(
+                milestone.path,
+                line,
+                column,
+                f"{milestone.id} is in progress but its file has had no commit for {plural(idle, 'day')} (last {last})",
+            )
 
 
 @rule(
-    "unreviewed-risk", "TPM403", "warning", scope="history",
+    "unreviewed-risk",
+    "TPM403",
+    "warning",
+    scope="history",
     options={"high_days": 7, "medium_days": 14, "low_days": 30},
 )
 def unreviewed_risk(project, history, ctx):
@@ -95,7 +105,9 @@ def unreviewed_risk(project, history, ctx):
         if state.reviewed_set is not None and state.scoring_seq > state.reviewed_seq:
             changed = ", ".join(state.scoring_fields)
             yield Finding(
-                risk.path, line, column,
+                risk.path,
+                line,
+                column,
                 f"{changed} changed on {_day(state.scoring_changed)}, after the last review ({_day(state.reviewed_set)}); "
                 "re-assess it and update `reviewed`",
                 severity=severity,
@@ -108,14 +120,19 @@ def unreviewed_risk(project, history, ctx):
         age = (ctx.today - last).days
         if age > cadence:
             yield Finding(
-                risk.path, line, column,
+                risk.path,
+                line,
+                column,
                 f"last reviewed {plural(age, 'day')} ago ({last}); {band} risks are reviewed every {plural(cadence, 'day')}",
                 severity=severity,
             )
 
 
 @rule(
-    "slipped-milestone", "TPM404", "warning", scope="history",
+    "slipped-milestone",
+    "TPM404",
+    "warning",
+    scope="history",
     options={"max_slips": 2, "max_slip_days": 14},
 )
 def slipped_milestone(project, history, ctx):
@@ -134,4 +151,6 @@ def slipped_milestone(project, history, ctx):
             line, column = milestone.value_position("due")
             named = "; ".join(f"{_day(s['date'])}: {s['from']} → {s['to']} (+{s['days']}d)" for s in slips)
             times = "once" if len(slips) == 1 else f"{len(slips)} times"
-            yield Finding(milestone.path, line, column, f"due moved later {times}, {plural(total, 'day')} in total: {named}")
+            yield Finding(
+                milestone.path, line, column, f"due moved later {times}, {plural(total, 'day')} in total: {named}"
+            )
