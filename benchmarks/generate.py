@@ -32,8 +32,37 @@ TODAY = dt.date(2026, 11, 27)
 COMMIT_DATE = "2026-11-25T12:00:00+00:00"  # recent, so git rules see active work
 SHARES = {"milestone": 0.3, "risk": 0.4, "decision": 0.2, "postmortem": 0.1}
 FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
-PEOPLE = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "olivia", "peggy", "trent", "victor"]
-VERBS = ["Migrate", "Launch", "Harden", "Replace", "Split", "Upgrade", "Automate", "Retire", "Consolidate", "Scale", "Audit", "Redesign"]
+PEOPLE = [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "olivia",
+    "peggy",
+    "trent",
+    "victor",
+]
+VERBS = [
+    "Migrate",
+    "Launch",
+    "Harden",
+    "Replace",
+    "Split",
+    "Upgrade",
+    "Automate",
+    "Retire",
+    "Consolidate",
+    "Scale",
+    "Audit",
+    "Redesign",
+]
 THINGS = (
     "billing service",
     "search index",
@@ -48,7 +77,15 @@ THINGS = (
     "admin console",
     "backup system",
 )
-CONTEXTS = ["for EU region", "to Kubernetes", "before peak season", "for v2", "across teams", "in staging", "at 2x traffic"]
+CONTEXTS = [
+    "for EU region",
+    "to Kubernetes",
+    "before peak season",
+    "for v2",
+    "across teams",
+    "in staging",
+    "at 2x traffic",
+]
 TAGS = ["infra", "security", "compliance", "frontend", "backend", "data", "platform", "q1", "q2", "q3", "q4"]
 SENTENCES = (
     "The current setup does not scale with the number of tenants.",

@@ -85,11 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     tpm = ["tpm", "check", "--today", TODAY]
     floor_command = [sys.executable, str(HERE / "history_floor.py"), str(repo)]
     timed(floor_command, repo)  # warm the file cache and .pyc files for every contestant
-    timed(tpm + ["--no-cache"], repo)
+    timed([*tpm, "--no-cache"], repo)
     floors, colds, warms, reports = [], [], [], []
     for _ in range(args.repeat):
         floors.append(timed(floor_command, repo))
-        colds.append(timed(tpm + ["--no-cache"], repo))
+        colds.append(timed([*tpm, "--no-cache"], repo))
         timed(tpm, repo)  # leaves the caches for this HEAD
         warms.append(timed(tpm, repo))
         reports.append(timed(["tpm", "report", "--today", TODAY], repo))

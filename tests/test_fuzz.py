@@ -553,7 +553,7 @@ SECTIONS = {
 def body_text(draw, doc_type: str = "milestone") -> str:
     blocks = draw(st.lists(block, max_size=10))
     if draw(st.booleans()):  # the type's own sections, with dated items
-        blocks = [f"# {draw(line_text)}"] + blocks
+        blocks = [f"# {draw(line_text)}", *blocks]
         for name in SECTIONS[doc_type]:
             position = draw(st.integers(0, len(blocks)))
             blocks[position:position] = [f"## {name}", *draw(st.lists(_clean_task, max_size=4))]
@@ -715,7 +715,7 @@ def check_json(repo: Path, out: str, code: int, paths: set) -> dict:
 def check_text(out: str, report: dict) -> None:
     lines = out.split("\n")
     assert lines[-1] == "" and len(lines) == len(report["diagnostics"]) + 2, out[-2000:]
-    for line, d in zip(lines, report["diagnostics"]):
+    for line, d in zip(lines, report["diagnostics"], strict=False):
         assert line.startswith(f"{d['path']}:{d['line']}:{d['column']}: {d['severity']} {d['rule']} "), line
     keys = [(d["path"], d["line"], d["column"], d["rule"]) for d in report["diagnostics"]]
     assert keys == sorted(keys)
@@ -736,7 +736,7 @@ def check_sarif(out: str, report: dict) -> None:
         sarif_validator().validate(sarif)
     results = sarif["runs"][0]["results"]
     assert len(results) == len(report["diagnostics"])
-    for result, d in zip(results, report["diagnostics"]):
+    for result, d in zip(results, report["diagnostics"], strict=False):
         region = result["locations"][0]["physicalLocation"]["region"]
         assert (region["startLine"], region["startColumn"], region["endLine"]) == (
             d["line"],
@@ -899,7 +899,7 @@ def test_fuzzed_history_lints_and_reports_cleanly(steps, today):
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_repo(Path(tmp) / "repo")
         paths = set()
-        for index, (docs, when) in enumerate(zip(versions, dates)):
+        for index, (docs, when) in enumerate(zip(versions, dates, strict=False)):
             files = files_of(docs)
             for stale in paths - set(files):
                 (repo / stale).unlink()

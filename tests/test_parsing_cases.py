@@ -297,7 +297,7 @@ def test_duplicate_key(repo):
 
 def _billion_laughs() -> str:
     lines = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
-    for previous, name in zip("abcdefgh", "bcdefghi"):
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=False):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
     return "---\nid: M-1\n" + "\n".join(lines) + "\n---\n"
 

@@ -41,7 +41,7 @@ def repo(tmp_path: Path) -> Path:
 def _expected_diagnostics() -> list[re.Match]:
     lines = EXPECTED.splitlines()[:-1]  # the last line is the summary
     matches = [_LINE.match(line) for line in lines]
-    assert all(matches), [line for line, m in zip(lines, matches) if not m]
+    assert all(matches), [line for line, m in zip(lines, matches, strict=False) if not m]
     return matches
 
 

@@ -262,7 +262,7 @@ def test_two_concurrent_runs_get_two_ids(repo):
             )
             for n in range(2)
         ]
-        results = [p.communicate() + (p.returncode,) for p in processes]
+        results = [(*p.communicate(), p.returncode) for p in processes]
         assert all(code == 0 for _, _, code in results), results
     names = sorted(p.name for p in (repo / "project" / "risks").glob("R-*.md"))
     ids = [name.split("-race")[0] for name in names]

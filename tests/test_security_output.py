@@ -92,8 +92,14 @@ def test_github_plain_lines_cannot_issue_workflow_commands(tmp_path):
     token = hashlib.sha256(plain.encode("utf-8")).hexdigest()
     assert outcome.code == 1
     assert outcome.out == "\n".join(
-        annotations
-        + [f"::stop-commands::{token}", plain, f"::{token}::", "Checked 3 files: 3 errors, 0 warnings, 0 infos.", ""]
+        [
+            *annotations,
+            f"::stop-commands::{token}",
+            plain,
+            f"::{token}::",
+            "Checked 3 files: 3 errors, 0 warnings, 0 infos.",
+            "",
+        ]
     )
     assert workflow_commands(outcome.out) == annotations
     assert run_tpm(repo, "check", "--today", TODAY, "--format", "github").out == outcome.out  # same bytes every run

@@ -31,6 +31,7 @@ from pathlib import Path
 from tpm import boundary
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
+import contextlib
 
 KEY_ENV = "TPM_CACHE_KEY"
 KEY_FILE = "tpm-cache.key"
@@ -62,10 +63,8 @@ def save(path: Path, git_dir: Path, format: str, payload: dict) -> None:
     if key is None or not boundary.is_within(path.parent, git_dir):  # a restored link out of the git dir
         return
     body = json.dumps({"format": format, **payload}, separators=(",", ":"))  # ASCII: non-ASCII is escaped
-    try:
+    with contextlib.suppress(UsageError):
         write_atomic(path, f'{body[:-1]},"signature":"{_sign(key, body.encode("ascii"))}"}}')
-    except UsageError:
-        pass
 
 
 def _sign(key: bytes, body: bytes) -> str:

@@ -34,6 +34,7 @@ from tpm.reporters.text import summary
 from tpm.rules import REGISTRY, all_rules
 from tpm.schema import Schemas
 from tpm.today import parse_date, resolve_today
+import contextlib
 
 
 def _split(values: tuple) -> list[str]:
@@ -233,10 +234,7 @@ def report(output_format, output, check_only, today, no_history, no_cache, confi
     cwd = Path.cwd()
     run = lint(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True)
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
-    if output_format == "json":
-        text = json_dumps(data, indent=2) + "\n"
-    else:
-        text = render_markdown(data)
+    text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
     if check_only:
         return report_drift(run.root, cwd / output, terminal(output), text)
     if output:
@@ -386,10 +384,8 @@ def _never_fail_to_print() -> None:
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if encoding != "utf8" and hasattr(stream, "reconfigure"):
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
 
 
 def _silence_stdout() -> None:

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from tpm.errors import UsageError
+import contextlib
 
 
 def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
@@ -97,7 +98,5 @@ def _alive(pid: int) -> bool:
 
 
 def _discard(temporary: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(temporary)
-    except OSError:
-        pass

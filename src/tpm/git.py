@@ -334,7 +334,7 @@ def read_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> dict
     (its size is checked first, so it is never read); missing ones are left out."""
     sizes = blob_sizes(root, sorted(set(shas)))
     small = [sha for sha, size in sizes.items() if size <= limit]
-    blobs = {sha: blob for blob, sha in zip(iter_blobs(root, small, limit), small) if blob is not None}
+    blobs = {sha: blob for blob, sha in zip(iter_blobs(root, small, limit), small, strict=False) if blob is not None}
     blobs.update((sha, OversizedBlob(size)) for sha, size in sizes.items() if size > limit)
     return blobs
 

@@ -441,7 +441,7 @@ def _fold(root: Path, found: _Collected, files: dict) -> None:
         plan += [(state, date, blob) for date, blob in reversed(entries)]
     sizes = git.blob_sizes(root, sorted({blob for _, _, blob in plan}))
     plan = [step for step in plan if sizes.get(step[2], MAX_FILE_BYTES + 1) <= MAX_FILE_BYTES]
-    for content, (state, date, _) in zip(git.iter_blobs(root, [blob for _, _, blob in plan]), plan):
+    for content, (state, date, _) in zip(git.iter_blobs(root, [blob for _, _, blob in plan]), plan, strict=False):
         if content is not None:
             state.advance(date, content)
 

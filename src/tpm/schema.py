@@ -324,8 +324,8 @@ def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
         return Mark(1, 1)
     if error.validator == "additionalProperties":
         for key in _extra_keys(error):
-            if (path + (key,)) in key_marks:
-                return key_marks[path + (key,)]
+            if ((*path, key)) in key_marks:
+                return key_marks[(*path, key)]
     while path:
         if path in value_marks:
             return value_marks[path]

@@ -249,14 +249,14 @@ def _build(text: str, mark_of, result: LoadedYaml):
         parent.size += size
         parent.chars += chars
         if isinstance(parent.value, list):
-            path = parent.path + (len(parent.value),)
+            path = (*parent.path, len(parent.value))
             parent.value.append(value)
             result.value_marks[path] = path_mark
         elif parent.key is _NO_KEY:
             _set_key(parent, value, path_mark, result)
         else:
             if parent.key is not _BAD_KEY:
-                path = parent.path + (parent.key,)
+                path = (*parent.path, parent.key)
                 parent.value[parent.key] = value
                 result.value_marks[path] = path_mark
             parent.key = _NO_KEY
@@ -266,10 +266,10 @@ def _build(text: str, mark_of, result: LoadedYaml):
             return ()
         parent = stack[-1]
         if isinstance(parent.value, list):
-            return parent.path + (len(parent.value),)
+            return (*parent.path, len(parent.value))
         if parent.key is _NO_KEY or parent.key is _BAD_KEY:  # under a key that was reported
-            return parent.path + ("?",)
-        return parent.path + (parent.key,)
+            return (*parent.path, "?")
+        return (*parent.path, parent.key)
 
     for event in yaml.parse(text, Loader=_EventLoader):
         kind = type(event)
@@ -353,4 +353,4 @@ def _set_key(frame: _Frame, key, mark: Mark, result: LoadedYaml) -> None:
     else:
         frame.key_lines[key] = mark.line
     frame.key = key
-    result.key_marks[frame.path + (key,)] = mark
+    result.key_marks[(*frame.path, key)] = mark

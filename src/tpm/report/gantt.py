@@ -58,7 +58,7 @@ def render(milestones: list, today: datetime.date) -> tuple[str, int]:
             counter += 1
             bar = f"t{counter}"
             start = min(milestone["start"] or milestone["due"], milestone["due"])
-            tags = ", ".join(_tags(milestone) + [bar])
+            tags = ", ".join([*_tags(milestone), bar])
             label = _label(f"{milestone['id'] or ''} {milestone['title'] or ''}")
             lines.append(f"    {label} :{tags}, {start}, {milestone['due']}")
             for item in milestone["checkpoint_items"]:

@@ -22,7 +22,7 @@ def _name(row: dict) -> str:
 def render(data: dict) -> str:
     today = datetime.date.fromisoformat(data["today"])
     out: list[str] = [f"# {cell(data['project'])}: project status", ""]
-    out += _health(data["health"], data["today"]) + [""]
+    out += [*_health(data["health"], data["today"]), ""]
     out += _milestones(data["milestones"], today)
     out += _risks(data["risks"])
     out += _attention(data["attention"], data["health"]["history"])
@@ -65,7 +65,7 @@ def _slips(milestone: dict) -> str:
 def _milestones(milestones: list, today: datetime.date) -> list[str]:
     out = ["## Milestones", ""]
     if not milestones:
-        return out + ["No milestones yet.", ""]
+        return [*out, "No milestones yet.", ""]
     out += [
         "| Milestone | Owner | Status | Due | Checkpoints | Schedule | Slips |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -87,7 +87,7 @@ def _milestones(milestones: list, today: datetime.date) -> list[str]:
 def _risks(risks: dict) -> list[str]:
     out = ["## Risks", ""]
     if not risks["open"]:
-        return out + ["No open risks.", ""]
+        return [*out, "No open risks.", ""]
     out += [
         f"{plural(risks['open'], 'open risk')}, by likelihood (rows) and impact (columns); high band in bold:",
         "",
@@ -113,26 +113,26 @@ def _risks(risks: dict) -> list[str]:
             f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
             f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _attention(items: list, history: bool) -> list[str]:
     out = ["## Stale and unreviewed", ""]
     if not history:
-        return out + ["Not checked: git history was not read.", ""]
+        return [*out, "Not checked: git history was not read.", ""]
     if not items:
-        return out + ["Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
+        return [*out, "Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
     for item in items:
         out.append(
             f"- {_link(item['id'] or item['path'], item['link'])} line {item['line']}, {item['rule']}: {cell(item['message'])}"
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _decisions(decisions: list) -> list[str]:
     out = ["## Decisions", ""]
     if not decisions:
-        return out + ["No decisions recorded.", ""]
+        return [*out, "No decisions recorded.", ""]
     out += ["| Decision | Status | Date | Supersession |", "| --- | --- | --- | --- |"]
     for d in decisions:
         chain = []
@@ -145,16 +145,16 @@ def _decisions(decisions: list) -> list[str]:
             f"| {d['date'] or '·'} "
             f"| {'; '.join(chain) or '·'} |"
         )
-    return out + [""]
+    return [*out, ""]
 
 
 def _actions(actions: list) -> list[str]:
     out = ["## Open action items", ""]
     if not actions:
-        return out + ["None open.", ""]
+        return [*out, "None open.", ""]
     out += ["| Due | Action | Owner | Post-mortem |", "| --- | --- | --- | --- |"]
     for a in actions:
         due = f"**{a['date']}** (overdue)" if a["overdue"] else (a["date"] or "·")
         owner = f"@{cell(a['owner'])}" if a["owner"] else "·"
         out.append(f"| {due} | {cell(a['text'])} | {owner} | {_link(a['postmortem'] or a['path'], a['link'])} |")
-    return out + [""]
+    return [*out, ""]

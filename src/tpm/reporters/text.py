@@ -11,7 +11,7 @@ from tpm.wording import plural
 
 
 def render(result) -> str:
-    return "\n".join(finding_lines(result) + [summary(result)]) + "\n"
+    return "\n".join([*finding_lines(result), summary(result)]) + "\n"
 
 
 def finding_lines(result) -> list[str]:
