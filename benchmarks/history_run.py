@@ -35,7 +35,7 @@ TODAY = "2026-11-27"
 
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    completed = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed: {completed.stderr.decode(errors='replace')}")

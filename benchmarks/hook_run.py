@@ -25,7 +25,7 @@ CHECKOUT = HERE.parent
 
 def run(command: list[str], cwd: Path, env: dict) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if completed.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout}{completed.stderr}")

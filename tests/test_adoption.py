@@ -54,7 +54,8 @@ def test_a_stale_madr_proposal_is_reported(tmp_path):
     repo = make_repo(tmp_path / "repo", MADR_LOG)
     outcome = run_tpm(repo, "check", "--today", "2027-01-15")
     assert outcome.out.splitlines() == [
-        "docs/decisions/0004-event-sourcing.md:2:9: warning stale-decision still proposed 56 days after 2026-11-20 (limit 30)",
+        "docs/decisions/0004-event-sourcing.md:2:9: warning stale-decision still proposed 56 days after 2026-11-20 "
+        "(limit 30)",
         "Checked 4 files: 0 errors, 1 warning, 0 infos.",
     ]
     assert outcome.code == 0
@@ -99,7 +100,9 @@ def task_repo(tmp_path):
             "dependencies:\n  - T-1\n  - T-17\n  - T-18\n---\n"
         ),
         "backlog/tasks/T-3 broken file.md": "---\nid: T-3\ntitle: [unclosed\n---\n",
-        "backlog/tasks/T-4 write docs.md": "---\nid: T-4\ntitle: Write docs\nstate: todo\ntype: task\ndependencies: [T-17]\n---\n",
+        "backlog/tasks/T-4 write docs.md": (
+            "---\nid: T-4\ntitle: Write docs\nstate: todo\ntype: task\ndependencies: [T-17]\n---\n"
+        ),
         "backlog/tasks/T-5 typo.md": "---\nid: T-5\ntitle: Typo\nstate: todo\nowner: bob\n---\n",
     }
     return make_repo(tmp_path / "repo", files)
@@ -109,10 +112,14 @@ def test_custom_type_with_the_users_schema_refs_and_dangling_dependencies(task_r
     outcome = run_tpm(task_repo, "check", "--today", "2026-11-27")
     assert outcome.out.splitlines() == [
         "backlog/tasks/T-2 migrate the ledger.md:5:11: error schema-violation `estimate` must be at least 1 (got 0)",
-        "backlog/tasks/T-2 migrate the ledger.md:8:5: error dangling-reference `dependencies` names T-17, which no document has",
-        "backlog/tasks/T-2 migrate the ledger.md:9:5: error dangling-reference `dependencies` names T-18, which no document has",
-        "backlog/tasks/T-3 broken file.md:3:8: error parse-error invalid YAML: while parsing a flow sequence; did not find expected ',' or ']'",
-        "backlog/tasks/T-4 write docs.md:6:16: error dangling-reference `dependencies` names T-17, which no document has",
+        "backlog/tasks/T-2 migrate the ledger.md:8:5: error dangling-reference `dependencies` names T-17, which no "
+        "document has",
+        "backlog/tasks/T-2 migrate the ledger.md:9:5: error dangling-reference `dependencies` names T-18, which no "
+        "document has",
+        "backlog/tasks/T-3 broken file.md:3:8: error parse-error invalid YAML: while parsing a flow sequence; did not "
+        "find expected ',' or ']'",
+        "backlog/tasks/T-4 write docs.md:6:16: error dangling-reference `dependencies` names T-17, which no document "
+        "has",
         "backlog/tasks/T-5 typo.md:5:1: error schema-violation front-matter has unknown field `owner`",
         "Checked 5 files: 6 errors, 0 warnings, 0 infos.",
     ]
@@ -148,7 +155,9 @@ def test_extending_a_built_in_type_with_an_extra_schema(tmp_path):
         {
             ".tpm.toml": '[types.risk]\nschema = "risk-extra.json"\n',
             "risk-extra.json": '{"required": ["owner"]}',
-            "project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n",
+            "project/risks/R-1-a.md": (
+                "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"
+            ),
         },
     )
     outcome = run_tpm(repo, "check", "--today", "2026-11-27")

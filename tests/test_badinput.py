@@ -251,7 +251,7 @@ def locale(ctx: Context):
     `locale -a` has one, else C with Python's UTF-8 mode and locale coercion turned off
     (so stdout really is ASCII)."""
     ctx.mode = "subprocess"
-    names = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
+    names = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False).stdout.split()
     latin1 = next((n for n in names if re.search(r"iso8859-?1$", n, re.I)), None)
     ctx.env.update(LC_ALL=latin1 or "C", LANG=latin1 or "C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
     ctx.env.pop("PYTHONIOENCODING", None)
@@ -322,7 +322,7 @@ def _run(ctx: Context, args: list) -> tuple[int, str, str]:
     if ctx.mode == "pipe_head":
         shell = " ".join(_quote(part) for part in command) + " | head -1"
         command = ["bash", "-c", shell + '; exit "${PIPESTATUS[0]}"']  # tpm's status, not head's
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=50)
+    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=50, check=False)
     return (
         completed.returncode,
         completed.stdout.decode("utf-8", "replace"),

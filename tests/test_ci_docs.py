@@ -44,7 +44,9 @@ def shell(repo_and_bin, command: str) -> subprocess.CompletedProcess:
     repo, bin_dir = repo_and_bin
     env = git_env()
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", TPM_TODAY="2026-11-27", GITHUB_STEP_SUMMARY="")
-    return subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_every_snippet_parses():

@@ -68,7 +68,9 @@ def test_fingerprints_survive_moved_lines_and_passing_days(realistic, tmp_path):
     write_files(
         moved,
         {
-            "project/milestones/M-1-a.md": "---\n# a comment that moves every line\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"
+            "project/milestones/M-1-a.md": (
+                "---\n# a comment that moves every line\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n"
+            )
         },
     )
     assert prints(moved, TODAY) == first
@@ -121,7 +123,9 @@ def test_github_annotations_escape_names_and_messages(tmp_path):
     repo = make_repo(
         tmp_path / "repo",
         {
-            "project/risks/R-1, odd: name.md": '---\nid: R-1\ntitle: T\nstatus: "50% done"\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n'
+            "project/risks/R-1, odd: name.md": (
+                '---\nid: R-1\ntitle: T\nstatus: "50% done"\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n'
+            )
         },
     )
     out = check(repo, "--format", "github").out.splitlines()
@@ -141,9 +145,9 @@ def test_github_shows_ten_per_kind_and_counts_the_rest(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     out = check(repo, "--format", "github").out.splitlines()
     assert sum(line.startswith("::error ") for line in out) == 10
-    assert (
-        out[10]
-        == "::notice title=tpm::2 more findings not shown as annotations (GitHub shows 10 of each kind); all are listed below and in the step summary"
+    assert out[10] == (
+        "::notice title=tpm::2 more findings not shown as annotations (GitHub shows 10 of each kind); all are "
+        "listed below and in the step summary"
     )
     assert sum(": error missing-front-matter" in line for line in out) == 12
     written = summary.read_text()

@@ -159,12 +159,14 @@ def test_usage_errors_exit_2_with_one_line(repo, monkeypatch, args, env, message
     [
         (
             "roots = 'x'\n",
-            "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, types)",
+            "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, "
+            "select, templates, timezone, types)",
         ),
         ("[rules.no-such]\n", "tpm: error: .tpm.toml: [rules.no-such]: no rule is named 'no-such' (see `tpm rules`)"),
         (
             "[rules.duplicate-id]\nseverity = 'fatal'\n",
-            "tpm: error: .tpm.toml: rules.duplicate-id.severity: unknown severity 'fatal' (expected one of error, warning, info) or off",
+            "tpm: error: .tpm.toml: rules.duplicate-id.severity: unknown severity 'fatal' (expected one of error, "
+            "warning, info) or off",
         ),
         ("[types.task]\nschema = 's.json'\n", "tpm: error: .tpm.toml: [types.task] needs `paths`"),
         (
@@ -220,7 +222,9 @@ def test_config_paths_add_a_madr_log_to_decisions(repo):
         repo,
         {
             ".tpm.toml": "[types.decision]\npaths = ['docs/decisions/*.md']\n",
-            "docs/decisions/0001-record-decisions.md": "---\nstatus: accepted\ndate: 2026-01-02\n---\n# Record decisions\n",
+            "docs/decisions/0001-record-decisions.md": (
+                "---\nstatus: accepted\ndate: 2026-01-02\n---\n# Record decisions\n"
+            ),
             "docs/decisions/0002-bad.md": "---\nstatus: maybe\n---\n# Bad\n",
             "docs/decisions/index.md": "# Index\n",
         },

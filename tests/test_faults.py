@@ -62,9 +62,8 @@ def _env() -> dict:
 
 
 def _tpm(repo: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tpm", *args], cwd=repo, env=_env(), capture_output=True, text=True, **kwargs
-    )
+    command = [sys.executable, "-m", "tpm", *args]
+    return subprocess.run(command, cwd=repo, env=_env(), capture_output=True, text=True, check=False, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -369,7 +368,9 @@ def test_init_interrupted_by_a_full_disk_halfway_finishes_on_the_next_run(bare, 
 def _can_mount() -> bool:
     if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"], capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=4k tmpfs /mnt"], capture_output=True, check=False
+    )
     return probe.returncode == 0
 
 
@@ -388,7 +389,7 @@ def test_real_full_tmpfs(project, tmp_path):
         f"ls -a {out} >&2; cat {out}/STATUS.md > {tmp_path}/after; exit $code"
     )
     completed = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script], cwd=project, env=_env(), capture_output=True, text=True
+        ["unshare", "-m", "sh", "-c", script], cwd=project, env=_env(), capture_output=True, text=True, check=False
     )
     assert completed.returncode == 2, completed.stderr
     error, listing = completed.stderr.split("\n", 1)
@@ -454,7 +455,7 @@ def test_real_read_only_mount(small, argv):
     )
     before = _snapshot(small)
     completed = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script], cwd=small, env=_env(), capture_output=True, text=True
+        ["unshare", "-m", "sh", "-c", script], cwd=small, env=_env(), capture_output=True, text=True, check=False
     )
     assert completed.returncode == 2, completed.stderr
     assert completed.stderr.startswith("tpm: error: cannot write") and "Read-only file system" in completed.stderr
@@ -505,7 +506,7 @@ def _umask() -> int:
 
 @pytest.mark.parametrize("writer", ["report --output", "new"])
 def test_written_files_get_the_usual_mode(small, writer):
-    fixture, argv, target = WRITERS[writer]
+    _fixture, argv, target = WRITERS[writer]
     (small / "STATUS.md").unlink()
     assert run_tpm(small, *argv).code in (0, 1)
     assert stat.S_IMODE((small / target).stat().st_mode) == 0o666 & ~_umask()

@@ -787,7 +787,9 @@ def check_gantt_strict(markdown: str) -> None:
 
 
 def check_report_markdown(markdown: str) -> None:
-    assert "<" not in markdown.replace("&lt;", ""), [l for l in markdown.splitlines() if "<" in l.replace("&lt;", "")]
+    assert "<" not in markdown.replace("&lt;", ""), [
+        line for line in markdown.splitlines() if "<" in line.replace("&lt;", "")
+    ]
     lines = markdown.split("\n")
     header = None
     for line in lines:

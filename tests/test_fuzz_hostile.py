@@ -42,7 +42,10 @@ _OWN_COMMAND = re.compile(r"^::(error|warning|notice) |^::notice title=tpm::|^::
 
 _BASE = settings().max_examples
 
-MILESTONE = "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-18\n---\n# Beta\n\n## Checkpoints\n\n- [ ] 2026-12-01 Load test\n"
+MILESTONE = (
+    "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-18\n---\n# Beta\n\n## Checkpoints\n\n- [ ] "
+    "2026-12-01 Load test\n"
+)
 
 # -------------------------------------------------------------------------- strategies
 
@@ -207,7 +210,8 @@ def _commit_with_date(repo: Path, message: str, committer_date: str) -> None:
 def _has_head(repo: Path) -> bool:
     import subprocess
 
-    return subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True).returncode == 0
+    command = ["git", "rev-parse", "-q", "--verify", "HEAD"]
+    return subprocess.run(command, cwd=repo, capture_output=True, check=False).returncode == 0
 
 
 def _write(repo: Path, name: bytes, content: str) -> None:

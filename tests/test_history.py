@@ -170,7 +170,9 @@ def test_a_sparse_checkout_does_not_crash(repo):
         repo,
         "2026-11-26",
         {
-            "project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"
+            "project/risks/R-1-a.md": (
+                "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 1\nimpact: 1\nmitigation: m\n---\n"
+            )
         },
     )
     git(repo, "sparse-checkout", "set", "--no-cone", "project/milestones/")

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from helpers import run_tpm
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tpm depends on tomli there
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,6 +31,26 @@ def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_test_one():
     assert "pip install" in test_command and "pytest" in test_command
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in ci_lines
+
+
+def test_ci_installs_the_tools_then_lints_checks_formatting_and_types_before_the_tests():
+    """.ci/run: the test extra first (it brings ruff and mypy), then the three static checks
+    in order, then the README's test command, which measures branch coverage."""
+    test_command = _readme_commands()[1]
+    assert "--cov=tpm" in test_command and "--cov-branch" in test_command
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "set -euo pipefail" in script  # any failing step fails the run
+    steps = [line for line in script.splitlines() if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    assert steps == [
+        "python -m pip install -e '.[test]'",
+        "python -m ruff check .",
+        "python -m ruff format --check .",
+        "python -m mypy",
+        test_command,
+    ]
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=~!; ]", requirement, maxsplit=1)[0].lower() for requirement in extra["test"]}
+    assert {"pytest-cov", "ruff", "mypy", "types-pyyaml", "types-jsonschema", "google-re2-stubs"} <= names
 
 
 def test_our_own_project_folder_lints_cleanly():

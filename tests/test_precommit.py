@@ -22,10 +22,14 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None, 
 
 CLEAN = {
     "project/milestones/M-1-beta.md": "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2027-01-15\n---\n# Beta\n",
-    "project/risks/R-1-vendor.md": "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 2\nmitigation: weekly sync\n---\n",
+    "project/risks/R-1-vendor.md": (
+        "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 2\nmitigation: weekly sync\n---\n"
+    ),
 }
 OVERDUE = {
-    "project/milestones/M-2-alpha.md": "---\nid: M-2\ntitle: Alpha\nstatus: in-progress\ndue: 2026-01-15\n---\n# Alpha\n"
+    "project/milestones/M-2-alpha.md": (
+        "---\nid: M-2\ntitle: Alpha\nstatus: in-progress\ndue: 2026-01-15\n---\n# Alpha\n"
+    )
 }
 
 
@@ -45,6 +49,7 @@ def try_repo(repo: Path, home: Path, hook: str, *args: str) -> subprocess.Comple
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
 
 

@@ -134,7 +134,9 @@ def test_control_characters_in_messages_keep_junit_parseable(tmp_path):
     repo = make_repo(
         tmp_path / "r",
         {
-            "project/milestones/M-1-a.md": '---\nid: M-1\ntitle: T\nstatus: planned\ndue: 2026-12-20\ndepends_on: ["M-\\x01\\x1b[31m"]\n---\n'
+            "project/milestones/M-1-a.md": (
+                '---\nid: M-1\ntitle: T\nstatus: planned\ndue: 2026-12-20\ndepends_on: ["M-\\x01\\x1b[31m"]\n---\n'
+            )
         },
     )
     out = run_tpm(repo, "check", "--format", "junit", "--today", TODAY).out

@@ -140,10 +140,12 @@ def hostile(tmp_path):
         text = json.dumps(title, ensure_ascii=False)
         files[f"project/milestones/M-{number}-x.md"] = (
             f"---\nid: M-{number}\ntitle: {text}\nstatus: in-progress\nowner: {text}\ndue: 2026-12-{number:02d}\n"
-            f"phase: {'development' if number % 2 else 'testing'}\n---\n## Checkpoints\n\n- [ ] 2026-12-01 {title.splitlines()[0]} @bob\n"
+            f"phase: {'development' if number % 2 else 'testing'}\n---\n## Checkpoints\n\n- [ ] 2026-12-01 "
+            f"{title.splitlines()[0]} @bob\n"
         )
         files[f"project/risks/R-{number}-x.md"] = (
-            f"---\nid: R-{number}\ntitle: {text}\nstatus: open\nlikelihood: 5\nimpact: 5\nowner: {text}\nmitigation: m\n---\n"
+            f"---\nid: R-{number}\ntitle: {text}\nstatus: open\nlikelihood: 5\nimpact: 5\n"
+            f"owner: {text}\nmitigation: m\n---\n"
         )
         files[f"project/decisions/000{number}-x.md"] = f"---\ntitle: {text}\nstatus: accepted\n---\n"
     files["project/postmortems/PM-1 (the bad week).md"] = (
@@ -222,11 +224,16 @@ def test_an_empty_project_reports_plainly(tmp_path):
 def evolving(tmp_path):
     repo = make_repo(tmp_path / "repo")
     first = {
-        "project/milestones/M-1-beta.md": "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-10\n---\n## Checkpoints\n\n- [ ] 2026-11-25 Load test\n- [ ] 2026-12-05 Docs\n",
+        "project/milestones/M-1-beta.md": (
+            "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-10\n---\n"
+            "## Checkpoints\n\n- [ ] 2026-11-25 Load test\n- [ ] 2026-12-05 Docs\n"
+        ),
         "project/risks/R-1-vendor.md": "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n",
         "project/risks/R-2-old.md": "---\nid: R-2\ntitle: Old\nstatus: open\nlikelihood: 1\nimpact: 1\n---\n",
         "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: proposed\n---\n",
-        "project/postmortems/PM-1-a.md": "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [ ] 2026-11-30 Add alerting @bob\n",
+        "project/postmortems/PM-1-a.md": (
+            "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [ ] 2026-11-30 Add alerting @bob\n"
+        ),
     }
     write_files(repo, first)
     git(repo, "add", "-A")
@@ -240,7 +247,9 @@ def evolving(tmp_path):
         "project/risks/R-2-old.md": first["project/risks/R-2-old.md"].replace("status: open", "status: closed"),
         "project/risks/R-3-new.md": "---\nid: R-3\ntitle: New\nstatus: open\nlikelihood: 3\nimpact: 3\n---\n",
         "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: accepted\n---\n",
-        "project/postmortems/PM-1-a.md": "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [x] 2026-11-30 Add alerting @bob\n",
+        "project/postmortems/PM-1-a.md": (
+            "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [x] 2026-11-30 Add alerting @bob\n"
+        ),
     }
     write_files(repo, second)
     git(repo, "add", "-A")

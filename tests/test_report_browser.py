@@ -79,6 +79,7 @@ def render_in_browser(markdown: str, tmp_path: Path) -> str:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,  # the dumped DOM says what happened, whatever Chromium's exit code
     )
     return completed.stdout
 

@@ -38,7 +38,13 @@ def _run_bounded(cwd: Path, *args: str) -> Outcome:
         resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, resource.RLIM_INFINITY))
 
     done = subprocess.run(
-        [sys.executable, "-m", "tpm", *args], cwd=cwd, capture_output=True, text=True, timeout=60, preexec_fn=cap_memory
+        [sys.executable, "-m", "tpm", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap_memory,
+        check=False,
     )
     return Outcome(done.returncode, done.stdout, done.stderr)
 

@@ -100,9 +100,9 @@ def test_a_huge_past_version_is_not_read_by_changes(huge_past):
     assert rss < 80, f"peak RSS {rss:.0f} MiB"
     assert code == 0
     # Not read, the old version counts as absent, so the milestone shows as new.
-    assert (
-        out
-        == f"Changes in project state since {base} ({base[:10]}):\n\nMilestones\n  M-1  new: Launch (due 2026-12-20, in-progress)\n"
+    assert out == (
+        f"Changes in project state since {base} ({base[:10]}):\n\nMilestones\n  M-1  new: Launch (due 2026-12-20, "
+        f"in-progress)\n"
     )
 
 

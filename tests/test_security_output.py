@@ -50,8 +50,8 @@ def workflow_commands(log: str) -> list[str]:
     `::` after leading blanks, except between `::stop-commands::TOKEN` and `::TOKEN::`.
     Lines are split at every separator Python knows, more than the runner does."""
     commands, stopped_until = [], None
-    for line in log.splitlines():
-        line = line.lstrip()
+    for raw_line in log.splitlines():
+        line = raw_line.lstrip()
         if stopped_until is not None:
             if line == stopped_until:
                 stopped_until = None
@@ -79,7 +79,8 @@ def test_github_plain_lines_cannot_issue_workflow_commands(tmp_path):
     annotations = [
         "::error file=%3A%3Aerror%3A%3Aboom.md,line=1,endLine=1,col=1,title=missing-front-matter (TPM003)::"
         "no front-matter; start the file with a --- block of YAML fields",
-        "::error file=notes/x%0A%3A%3Aerror file=a%3A%3Ab%0A.md,line=1,endLine=1,col=1,title=missing-front-matter (TPM003)::"
+        "::error file=notes/x%0A%3A%3Aerror file=a%3A%3Ab%0A.md,line=1,endLine=1,col=1,title=missing-front-matter "
+        "(TPM003)::"
         "no front-matter; start the file with a --- block of YAML fields",
         "::error file=notes/y%0D%3A%3Aadd-mask%3A%3Acr.md,line=1,endLine=1,col=1,title=missing-front-matter (TPM003)::"
         "no front-matter; start the file with a --- block of YAML fields",
@@ -216,7 +217,9 @@ def test_junit_stays_well_formed_with_controls_in_names_and_uffff_in_fields(tmp_
         repo,
         {
             b"project/risks/R-2-\x01\x1b.md": b"no front-matter\n",
-            b"project/milestones/M-1-a.md": b'---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-12-01\nrisks: ["R-7\\uFFFF"]\n---\n',
+            b"project/milestones/M-1-a.md": (
+                b'---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-12-01\nrisks: ["R-7\\uFFFF"]\n---\n'
+            ),
         },
     )
     outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "junit")

@@ -20,18 +20,20 @@ signature is its last member, over the bytes of the object without it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tpm import boundary
 from tpm.errors import UsageError
 from tpm.fsutil import write_atomic
-import contextlib
 
 KEY_ENV = "TPM_CACHE_KEY"
 KEY_FILE = "tpm-cache.key"
@@ -39,11 +41,16 @@ KEY_BYTES = 32
 _SIGNED = re.compile(rb',"signature":"([0-9a-f]{64})"\}\n?\Z')
 
 
-def load(path: Path, git_dir: Path, format: str) -> dict | None:
-    """The cache's JSON object when it is ours, correctly signed and of `format`, else None."""
+def load(path: Path, git_dir: Path, format: str) -> dict[str, Any] | None:
+    """The cache's JSON object when it is ours, correctly signed and of `format`, else None.
+    Its members are whatever JSON the caller saved (`Any`): the caller checks their shape."""
     data = boundary.read_cache(path, git_dir)
-    found = _SIGNED.search(data, max(0, len(data) - 96)) if data is not None else None  # only the tail
-    key = secret(git_dir) if found else None
+    if data is None:
+        return None
+    found = _SIGNED.search(data, max(0, len(data) - 96))  # only the tail
+    if found is None:
+        return None
+    key = secret(git_dir)
     if key is None:
         return None
     body = data[: found.start()] + b"}"
@@ -56,7 +63,7 @@ def load(path: Path, git_dir: Path, format: str) -> dict | None:
     return payload if isinstance(payload, dict) and payload.get("format") == format else None
 
 
-def save(path: Path, git_dir: Path, format: str, payload: dict) -> None:
+def save(path: Path, git_dir: Path, format: str, payload: Mapping[str, object]) -> None:
     """Write `payload` (with its `format`) signed, atomically; a git directory we cannot
     write to, or no key, just means no cache."""
     key = secret(git_dir)

@@ -4,29 +4,35 @@ The project as it was (every document at the last commit before the date, or at 
 ref) is read with one `git ls-tree` and `git cat-file` (sizes first: a past version over
 the 1 MiB cap that documents have is never read, and the document counts as absent then,
 so it shows as new), parsed exactly as `tpm check` parses files, and compared by id with
-the project as it is now, uncommitted edits included. Reported: new, closed and re-scored risks; milestone status changes and
-due-date moves; checkpoints ticked; decisions made (accepted or rejected); post-mortem
-action items closed.
+the project as it is now, uncommitted edits included. Reported: new, closed and re-scored
+risks; milestone status changes and due-date moves; checkpoints ticked; decisions made
+(accepted or rejected); post-mortem action items closed.
 """
 
 from __future__ import annotations
 
 import datetime
 import posixpath
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tpm import git
 from tpm.discover import discover
 from tpm.errors import UsageError
 from tpm.escaping import terminal
-from tpm.model import Project, load_project, natural_key
+from tpm.model import Project, load_project
 from tpm.report.escape import cell, link
 from tpm.rules.content import risk_score
 from tpm.today import parse_date
+from tpm.vocabulary import ISO_DATE, natural_key
+
+if TYPE_CHECKING:
+    from tpm.config import Config
+    from tpm.model import Document
 
 SECTIONS = ("Risks", "Milestones", "Checkpoints ticked", "Decisions made", "Action items closed")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,9 @@ class Change:
     text: str
 
 
-def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | None, str]:
+def base_commit(root: Path, since: str | None, today: datetime.date) -> tuple[str | None, str]:
     """The commit to compare with, and how to name the starting point."""
-    if since is None or _DATE.match(since.strip()):
+    if since is None or ISO_DATE.fullmatch(since.strip()):
         day = (
             parse_date(since, "--since")
             if since
@@ -52,7 +58,7 @@ def base_commit(root, since: str | None, today: datetime.date) -> tuple[str | No
     return sha, f"since {since} ({sha[:10]})"
 
 
-def project_at(root, commit: str | None, config) -> Project:
+def project_at(root: Path, commit: str | None, config: Config) -> Project:
     """The project as it was at `commit` (empty when there was none)."""
     if commit is None:
         return Project(root, config, [])
@@ -76,59 +82,62 @@ def compare(before: Project, after: Project) -> list[Change]:
     return sorted(changes, key=lambda c: (SECTIONS.index(c.section), natural_key(c.id), c.text))
 
 
-def _risk(old, new) -> list[Change]:
+def _change(section: str, new: Document, text: str) -> Change:
+    assert new.id is not None  # compare() hands the comparers only documents with an id
+    return Change(section, new.id, new.path, text)
+
+
+def _risk(old: Document | None, new: Document) -> list[Change]:
     score = risk_score(new)
     if old is None:
-        return [Change("Risks", new.id, new.path, f"new: {new.title} (score {score}, {new.status})")]
+        return [_change("Risks", new, f"new: {new.title} (score {score}, {new.status})")]
     out = []
     if new.status == "closed" and old.status != "closed":
-        out.append(Change("Risks", new.id, new.path, f"closed: {new.title}"))
+        out.append(_change("Risks", new, f"closed: {new.title}"))
     old_score = risk_score(old)
     if score != old_score and score is not None and old_score is not None:
-        out.append(Change("Risks", new.id, new.path, f"re-scored {old_score} → {score}: {new.title}"))
+        out.append(_change("Risks", new, f"re-scored {old_score} → {score}: {new.title}"))
     return out
 
 
-def _milestone(old, new) -> list[Change]:
+def _milestone(old: Document | None, new: Document) -> list[Change]:
     if old is None:
-        return [Change("Milestones", new.id, new.path, f"new: {new.title} (due {new.date('due')}, {new.status})")]
+        return [_change("Milestones", new, f"new: {new.title} (due {new.date('due')}, {new.status})")]
     out = []
     if old.status != new.status:
-        out.append(Change("Milestones", new.id, new.path, f"{old.status} → {new.status}: {new.title}"))
+        out.append(_change("Milestones", new, f"{old.status} → {new.status}: {new.title}"))
     before, after = old.date("due"), new.date("due")
     if before and after and before != after:
         days = (after - before).days
         verb = "slipped" if days > 0 else "pulled in"
-        out.append(
-            Change("Milestones", new.id, new.path, f"due {verb} {before} → {after} ({days:+d} days): {new.title}")
-        )
+        out.append(_change("Milestones", new, f"due {verb} {before} → {after} ({days:+d} days): {new.title}"))
     return out + _ticked(old, new, "checkpoints", "Checkpoints ticked")
 
 
-def _ticked(old, new, section: str, heading: str) -> list[Change]:
+def _ticked(old: Document | None, new: Document, section: str, heading: str) -> list[Change]:
     was_open = {(t.date, t.text) for t in (old.body.tasks if old else ()) if t.section == section and not t.done}
     return [
-        Change(heading, new.id, new.path, f"{t.date} {t.text}")
+        _change(heading, new, f"{t.date} {t.text}")
         for t in new.body.tasks
         if t.section == section and t.done and (t.date, t.text) in was_open
     ]
 
 
-def _decision(old, new) -> list[Change]:
+def _decision(old: Document | None, new: Document) -> list[Change]:
     made = ("accepted", "rejected")
     if new.status in made and (old is None or old.status not in made):
-        return [Change("Decisions made", new.id, new.path, f"{new.status}: {new.title}")]
+        return [_change("Decisions made", new, f"{new.status}: {new.title}")]
     return []
 
 
-def _postmortem(old, new) -> list[Change]:
+def _postmortem(old: Document | None, new: Document) -> list[Change]:
     return _ticked(old, new, "action items", "Action items closed")
 
 
 _COMPARERS = {"risk": _risk, "milestone": _milestone, "decision": _decision, "postmortem": _postmortem}
 
 
-def _grouped(changes: list[Change]):
+def _grouped(changes: list[Change]) -> Iterator[tuple[str, list[Change]]]:
     """(section, its changes) in the digest's order, empty sections left out."""
     for section in SECTIONS:
         rows = [c for c in changes if c.section == section]

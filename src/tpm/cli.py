@@ -9,6 +9,7 @@ Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with -
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import json
@@ -28,16 +29,15 @@ from tpm.escaping import json_dumps, terminal
 from tpm.fsutil import write_atomic
 from tpm.pipeline import lint
 from tpm.model import load_project
-from tpm.reporters import REPORTERS
+from tpm.reporters import REPORTERS, junit
 from tpm.reporters.github import step_summary as github_step_summary
 from tpm.reporters.text import summary
-from tpm.rules import REGISTRY, all_rules
+from tpm.rules import REGISTRY, all_rules, rule_defaults
 from tpm.schema import Schemas
 from tpm.today import parse_date, resolve_today
-import contextlib
 
 
-def _split(values: tuple) -> list[str]:
+def _split(values: tuple[str, ...]) -> list[str]:
     """`--select a,b --select c` -> [a, b, c]."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -54,10 +54,10 @@ def _config_for(cwd: Path, config_file: str | None) -> Config:
         if config_file is None:
             return Config(types=builtin_types("project"))
         root = cwd
-    return load_config(root, cwd, config_file)
+    return load_config(root, cwd, config_file, rule_defaults=rule_defaults())
 
 
-def _repo_relative(root: Path, cwd: Path, paths: tuple) -> list[str]:
+def _repo_relative(root: Path, cwd: Path, paths: tuple[str, ...]) -> list[str]:
     relative = []
     for raw in paths:
         absolute = (cwd / raw).resolve()
@@ -70,7 +70,7 @@ def _repo_relative(root: Path, cwd: Path, paths: tuple) -> list[str]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tpm")
-def cli():
+def cli() -> None:
     """tpm: lint project state (milestones, risks, decisions, post-mortems) kept as
     Markdown with YAML front-matter in git."""
 
@@ -91,16 +91,26 @@ def cli():
 @click.option("--staged", is_flag=True, help="Check what the index holds (what the next commit records); for hooks.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
 def check(
-    paths, output_format, output, today, select, ignore, strict, no_history, no_cache, diff_base, staged, config_file
-):
+    paths: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    today: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool,
+    no_history: bool,
+    no_cache: bool,
+    diff_base: str | None,
+    staged: bool,
+    config_file: str | None,
+) -> int:
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
     run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged)
     result = engine.only_paths(run.result, _repo_relative(run.root, cwd, paths))
     if diff_base:
         result = engine.only_documents(result, git.changed_since_merge_base(run.root, diff_base, staged))
-    renderer = REPORTERS[output_format]
-    rendered = renderer(result, strict) if output_format == "junit" else renderer(result)
+    rendered = junit.render(result, strict) if output_format == "junit" else REPORTERS[output_format](result)
     if output:
         write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), rendered)
         click.echo(summary(result))
@@ -133,7 +143,7 @@ def _append_step_summary(path: str, text: str) -> None:
 @click.option(
     "--pyproject", is_flag=True, help="Write [tool.tpm] into the existing pyproject.toml instead of .tpm.toml."
 )
-def init(pyproject):
+def init(pyproject: bool) -> None:
     """Create the config and the project folders. Safe to run again: it never overwrites."""
     from tpm.scaffold import init_project
 
@@ -142,7 +152,7 @@ def init(pyproject):
     found = find_config_file(root, root)
     if pyproject and found is not None and not found[1]:
         raise UsageError(".tpm.toml already configures tpm here; [tool.tpm] would have no effect")
-    config = load_config(root, root)
+    config = load_config(root, root, rule_defaults=rule_defaults())
     done = init_project(root, config, found is not None, pyproject)
     for line in done:
         click.echo(line)
@@ -173,7 +183,20 @@ _TYPE_OPTIONS = {
 @click.option("--dry-run", is_flag=True, help="Print the file that would be written, and write nothing.")
 @click.option("--edit", is_flag=True, help="Open $VISUAL or $EDITOR on the new file.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def new(type_name, title, document_id, owner, due, likelihood, impact, milestone, today, dry_run, edit, config_file):
+def new(
+    type_name: str,
+    title: str,
+    document_id: str | None,
+    owner: str | None,
+    due: str | None,
+    likelihood: int | None,
+    impact: int | None,
+    milestone: str | None,
+    today: str | None,
+    dry_run: bool,
+    edit: bool,
+    config_file: str | None,
+) -> int:
     """Create a TYPE document titled TITLE from its template, with the next free id.
 
     Prints the new file's path as the last line. Never overwrites a file."""
@@ -181,7 +204,7 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
 
     cwd = Path.cwd()
     root = _repository(cwd)
-    config = load_config(root, cwd, config_file)
+    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
     when = resolve_today(today, config.timezone)
     given = {"due": due, "likelihood": likelihood, "impact": impact, "milestone": milestone}
     for option, value in given.items():
@@ -224,7 +247,15 @@ def new(type_name, title, document_id, owner, due, likelihood, impact, milestone
 @click.option("--no-history", is_flag=True, help="Do not read git history (no slips, no review ages).")
 @click.option("--no-cache", is_flag=True, help="Read history and documents afresh.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def report(output_format, output, check_only, today, no_history, no_cache, config_file):
+def report(
+    output_format: str,
+    output: str | None,
+    check_only: bool,
+    today: str | None,
+    no_history: bool,
+    no_cache: bool,
+    config_file: str | None,
+) -> int:
     """Render the project's status report: Markdown (tables, a Mermaid chart) or JSON."""
     from tpm.report.data import build as build_report, link_base_for
     from tpm.report.markdown import render as render_markdown
@@ -236,6 +267,7 @@ def report(output_format, output, check_only, today, no_history, no_cache, confi
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
     if check_only:
+        assert output  # --check without --output was refused above
         return report_drift(run.root, cwd / output, terminal(output), text)
     if output:
         write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), text)
@@ -272,7 +304,7 @@ def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @click.option("--today", help="Pretend today is YYYY-MM-DD.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def changes(since, output_format, today, config_file):
+def changes(since: str | None, output_format: str, today: str | None, config_file: str | None) -> int:
     """What changed in project state since yesterday (or DATE or REF): a stand-up digest."""
     from tpm.changes import base_commit, compare, project_at
     from tpm.changes import render_markdown as changes_markdown, render_text as changes_text
@@ -280,7 +312,7 @@ def changes(since, output_format, today, config_file):
 
     cwd = Path.cwd()
     root = _repository(cwd)
-    config = load_config(root, cwd, config_file)
+    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
     when = resolve_today(today, config.timezone)
     commit, described = base_commit(root, since, when)
     before = project_at(root, commit, config)
@@ -294,7 +326,7 @@ def changes(since, output_format, today, config_file):
 
 
 @cli.command("rules")
-def list_rules():
+def list_rules() -> None:
     """List every rule: code, slug, default severity and what it checks."""
     for rule in all_rules():
         click.echo(f"{rule.code}  {rule.slug:<22} {rule.severity.value:<8} {rule.summary}")
@@ -302,7 +334,7 @@ def list_rules():
 
 @cli.command()
 @click.argument("rule")
-def explain(rule):
+def explain(rule: str) -> None:
     """Print the documentation of RULE (a slug or a code)."""
     found = REGISTRY.get(rule) or next((r for r in REGISTRY.values() if r.code == rule.upper()), None)
     if found is None:
@@ -320,7 +352,7 @@ def explain(rule):
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
-def schema(type_name, config_file):
+def schema(type_name: str, config_file: str | None) -> None:
     """Print the JSON Schema that TYPE's documents are validated against."""
     config = _config_for(Path.cwd(), config_file)
     if type_name not in config.types:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import posixpath
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Mapping
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]  # tomli: installed on 3.10 only
 
 from tpm.boundary import display, read_text
 from tpm.diagnostic import Severity
@@ -41,6 +42,11 @@ _BUILTIN_SECTIONS = {
     "postmortem": ("Lessons learned", "Action items"),
 }
 
+TomlTable: TypeAlias = dict[str, Any]  # a TOML table as read: any values, checked key by key
+RuleDefaults: TypeAlias = Mapping[str, Mapping[str, int]]  # rule slug -> its options and their defaults
+Fail: TypeAlias = Callable[[str], NoReturn]  # raises a usage error that names the config file
+_Default = TypeVar("_Default", str, str | None)
+
 _TOP_KEYS = {"name", "root", "exclude", "timezone", "select", "ignore", "risk_bands", "templates", "types", "rules"}
 _TYPE_KEYS = {"paths", "schema", "id_field", "id_prefix", "references", "required_sections", "template"}
 
@@ -50,13 +56,13 @@ class TypeConfig:
     """One document type, built-in or declared by the user."""
 
     name: str
-    paths: tuple  # repository-relative globs
+    paths: tuple[str, ...]  # repository-relative globs
     builtin: bool = False
     schema: str | None = None  # absolute path of the user's JSON Schema, if any
     id_field: str = "id"
     id_prefix: str | None = None
-    references: tuple = ()
-    required_sections: tuple = ()
+    references: tuple[str, ...] = ()
+    required_sections: tuple[str, ...] = ()
     template: str | None = None  # absolute path of a template override, if any
 
 
@@ -64,7 +70,7 @@ class TypeConfig:
 class RuleConfig:
     severity: Severity | None = None  # None: the rule's default
     enabled: bool = True
-    options: Mapping = field(default_factory=dict)
+    options: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,14 +78,14 @@ class Config:
     root: str = "project"  # repository-relative
     name: str | None = None  # the project's name in reports; default: the repository's folder
     templates: str = ".tpm/templates"  # repository-relative folder of template overrides
-    exclude: tuple = ("README.md", "index.md")
+    exclude: tuple[str, ...] = ("README.md", "index.md")
     timezone: str | None = None
-    select: tuple = ()
-    ignore: tuple = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     risk_high: int = 15
     risk_medium: int = 8
-    types: Mapping = field(default_factory=dict)  # name -> TypeConfig, in a fixed order
-    rules: Mapping = field(default_factory=dict)  # slug -> RuleConfig
+    types: Mapping[str, TypeConfig] = field(default_factory=dict)  # name -> TypeConfig, in a fixed order
+    rules: Mapping[str, RuleConfig] = field(default_factory=dict)  # slug -> RuleConfig
     source: str | None = None  # the file it came from, for messages
 
     def rule(self, slug: str) -> RuleConfig:
@@ -95,7 +101,7 @@ class Config:
 _DEFAULT_RULE = RuleConfig()
 
 
-def builtin_types(root: str) -> dict:
+def builtin_types(root: str) -> dict[str, TypeConfig]:
     prefix = f"{root.strip('/')}/" if root.strip("/.") else ""
     return {
         name: TypeConfig(
@@ -128,13 +134,18 @@ def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
         tool = _read_toml(pyproject, top).get("tool", {}) if os.path.lexists(pyproject) else {}
         if isinstance(tool, dict) and "tpm" in tool:
             return pyproject, True
-        if current == top or current.parent == current:
+        if current in (top, current.parent):
             return None
         current = current.parent
 
 
-def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Config:
-    """The effective config for a run in `cwd`; `explicit` is `--config FILE`."""
+def load_config(repo_root: Path, cwd: Path, explicit: str | None = None, *, rule_defaults: RuleDefaults) -> Config:
+    """The effective config for a run in `cwd`; `explicit` is `--config FILE`.
+
+    `rule_defaults` names the rules that exist and their options (`tpm.rules.rule_defaults()`):
+    the caller passes them so that the config, which every layer reads, never imports the
+    rules, which read the model, which reads the config."""
+    found: tuple[Path, bool] | None
     if explicit is not None:
         path = Path(explicit)
         if not path.is_absolute():
@@ -152,10 +163,11 @@ def load_config(repo_root: Path, cwd: Path, explicit: str | None = None) -> Conf
     table = _read_toml(path, None if explicit is not None else repo_root)
     if is_pyproject:
         tool = table.get("tool", {})
-        table = tool.get("tpm") if isinstance(tool, dict) else None
-        if not isinstance(table, dict):
+        tpm_table = tool.get("tpm") if isinstance(tool, dict) else None
+        if not isinstance(tpm_table, dict):
             raise UsageError(f"{_shown(path, cwd)}: no [tool.tpm] table")
-    return parse_config(table, path.parent, repo_root, _shown(path, cwd))
+        table = tpm_table
+    return parse_config(table, path.parent, repo_root, _shown(path, cwd), rule_defaults=rule_defaults)
 
 
 def _shown(path: Path, cwd: Path) -> str:
@@ -165,7 +177,7 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path, inside: Path | None) -> dict:
+def _read_toml(path: Path, inside: Path | None) -> TomlTable:
     """A config file's table, read through the repository boundary (`inside`: the work
     tree it must stay in, None for a file the user named)."""
     try:
@@ -173,26 +185,58 @@ def _read_toml(path: Path, inside: Path | None) -> dict:
     except FileNotFoundError:
         raise UsageError(f"cannot read config {display(path, inside)}: it does not exist") from None
     try:
-        return tomllib.loads(text)
+        table: TomlTable = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{display(path, inside)}: invalid TOML: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
         raise UsageError(f"{display(path, inside)}: invalid TOML: it nests too deeply") from None
+    return table
 
 
-def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Config:
-    """Check a config table key by key and turn it into a `Config`."""
-    from tpm.rules import REGISTRY  # the rules define which options exist
+def parse_config(table: TomlTable, base: Path, repo_root: Path, source: str, *, rule_defaults: RuleDefaults) -> Config:
+    """Check a config table key by key and turn it into a `Config`; `rule_defaults` are the
+    rules that exist and their options with defaults (see `load_config`)."""
 
-    def fail(message: str):
+    def fail(message: str) -> NoReturn:
         raise UsageError(f"{source}: {message}")
 
     _no_unknown(table, _TOP_KEYS, "", fail)
     prefix = _repo_prefix(base, repo_root)
-    root = _string(table, "root", "project", fail)
-    root_rel = _join(prefix, root)
-    types = builtin_types(root_rel)
-    for name, raw in _table(table, "types", fail).items():
+    root_rel = _join(prefix, _string(table, "root", "project", fail))
+    types = _parse_types(_table(table, "types", fail), base, prefix, builtin_types(root_rel), fail)
+    rules = _parse_rules(_table(table, "rules", fail), rule_defaults, fail)
+
+    for pattern in _strings(table, "exclude", (), fail):
+        if check_glob(pattern):
+            fail(f"`exclude`: {pattern!r} is not a valid glob ({check_glob(pattern)})")
+    bands = _table(table, "risk_bands", fail)
+    _no_unknown(bands, {"high", "medium"}, "risk_bands.", fail)
+    high, medium = bands.get("high", 15), bands.get("medium", 8)
+    if not (type(high) is int and type(medium) is int and 1 <= medium <= high <= 25):  # not booleans
+        fail("risk_bands needs whole numbers with 1 <= medium <= high <= 25")
+
+    timezone = _string(table, "timezone", None, fail)
+    return Config(
+        root=root_rel,
+        exclude=_strings(table, "exclude", ("README.md", "index.md"), fail),
+        name=_string(table, "name", None, fail),
+        templates=_join(prefix, _string(table, "templates", ".tpm/templates", fail)),
+        timezone=timezone,
+        select=_strings(table, "select", (), fail),
+        ignore=_strings(table, "ignore", (), fail),
+        risk_high=high,
+        risk_medium=medium,
+        types=types,
+        rules=rules,
+        source=source,
+    )
+
+
+def _parse_types(
+    tables: TomlTable, base: Path, prefix: str, types: dict[str, TypeConfig], fail: Fail
+) -> dict[str, TypeConfig]:
+    """`[types.NAME]` tables: a built-in type extended, or a new one (which needs `paths`)."""
+    for name, raw in tables.items():
         if not isinstance(raw, dict):
             fail(f"[types.{name}] must be a table")
         _no_unknown(raw, _TYPE_KEYS, f"types.{name}.", fail)
@@ -219,15 +263,20 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
             required_sections=_strings(raw, "required_sections", base_type.required_sections, fail, where),
             template=os.path.abspath(base / template) if template else base_type.template,
         )
+    return types
 
+
+def _parse_rules(tables: TomlTable, rule_defaults: RuleDefaults, fail: Fail) -> dict[str, RuleConfig]:
+    """`[rules.SLUG]` tables: a severity (or `off`) and the rule's own options, each of the
+    type of its default."""
     rules = {}
-    for slug, raw in _table(table, "rules", fail).items():
-        if slug not in REGISTRY:
+    for slug, raw in tables.items():
+        if slug not in rule_defaults:
             fail(f"[rules.{slug}]: no rule is named {slug!r} (see `tpm rules`)")
         if not isinstance(raw, dict):
             fail(f"[rules.{slug}] must be a table")
-        rule = REGISTRY[slug]
-        _no_unknown(raw, {"severity", *rule.options}, f"rules.{slug}.", fail)
+        defaults = rule_defaults[slug]
+        _no_unknown(raw, {"severity", *defaults}, f"rules.{slug}.", fail)
         severity, enabled = None, True
         if "severity" in raw:
             value = raw["severity"]
@@ -238,39 +287,15 @@ def parse_config(table: dict, base: Path, repo_root: Path, source: str) -> Confi
                     severity = Severity.parse(value if isinstance(value, str) else repr(value))
                 except ValueError as exc:
                     fail(f"rules.{slug}.severity: {exc} or off")
-        options = dict(rule.options)
-        for key, default in rule.options.items():
+        options = dict(defaults)
+        for key, default in defaults.items():
             if key in raw:
                 value = raw[key]
                 if type(value) is not type(default):
                     fail(f"rules.{slug}.{key} must be {type(default).__name__}, got {value!r}")
                 options[key] = value
         rules[slug] = RuleConfig(severity, enabled, options)
-
-    for pattern in _strings(table, "exclude", (), fail):
-        if check_glob(pattern):
-            fail(f"`exclude`: {pattern!r} is not a valid glob ({check_glob(pattern)})")
-    bands = _table(table, "risk_bands", fail)
-    _no_unknown(bands, {"high", "medium"}, "risk_bands.", fail)
-    high, medium = bands.get("high", 15), bands.get("medium", 8)
-    if not (isinstance(high, int) and isinstance(medium, int) and 1 <= medium <= high <= 25):
-        fail("risk_bands needs whole numbers with 1 <= medium <= high <= 25")
-
-    timezone = _string(table, "timezone", None, fail)
-    return Config(
-        root=root_rel,
-        exclude=_strings(table, "exclude", ("README.md", "index.md"), fail),
-        name=_string(table, "name", None, fail),
-        templates=_join(prefix, _string(table, "templates", ".tpm/templates", fail)),
-        timezone=timezone,
-        select=_strings(table, "select", (), fail),
-        ignore=_strings(table, "ignore", (), fail),
-        risk_high=high,
-        risk_medium=medium,
-        types=types,
-        rules=rules,
-        source=source,
-    )
+    return rules
 
 
 def _repo_prefix(base: Path, repo_root: Path) -> str:
@@ -287,27 +312,30 @@ def _join(prefix: str, path: str) -> str:
     return "" if joined == "." else joined
 
 
-def _no_unknown(table: dict, allowed: set, where: str, fail) -> None:
+def _no_unknown(table: Mapping[str, object], allowed: set[str], where: str, fail: Fail) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         fail(f"unknown key `{where}{unknown[0]}` (allowed: {', '.join(sorted(allowed))})")
 
 
-def _table(table: dict, key: str, fail) -> dict:
+def _table(table: TomlTable, key: str, fail: Fail) -> TomlTable:
     value = table.get(key, {})
     if not isinstance(value, dict):
         fail(f"`{key}` must be a table")
     return value
 
 
-def _string(table: dict, key: str, default, fail, where: str = ""):
-    value = table.get(key, default)
-    if value is not default and not isinstance(value, str):
+def _string(table: TomlTable, key: str, default: _Default, fail: Fail, where: str = "") -> _Default:
+    """The string at `key`, or `default` when it is absent."""
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, str):
         fail(f"`{where + '.' if where else ''}{key}` must be a string, got {value!r}")
     return value
 
 
-def _strings(table: dict, key: str, default: tuple, fail, where: str = "") -> tuple:
+def _strings(table: TomlTable, key: str, default: tuple[str, ...], fail: Fail, where: str = "") -> tuple[str, ...]:
     value = table.get(key)
     if value is None:
         return tuple(default)

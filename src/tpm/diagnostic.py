@@ -59,7 +59,7 @@ class Diagnostic:
     severity: Severity
     end_line: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, str | int]:
         return {
             "path": self.path,
             "line": self.line,

@@ -10,6 +10,7 @@ its git directory.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,10 @@ def discover(root: Path, config: Config, listed: list[str] | None = None, staged
     return candidates
 
 
-def _type_matcher(config: Config):
+def _type_matcher(config: Config) -> Callable[[str], str | None]:
     """name -> the first type (in config order) whose globs match it: one regex for all."""
-    names, patterns = [], []
+    names: list[str] = []
+    patterns: list[str] = []
     for type_config in config.types.values():
         for pattern in type_config.paths:
             patterns.append(pattern)
@@ -57,12 +59,15 @@ def _type_matcher(config: Config):
 
     def type_of(name: str) -> str | None:
         found = combined.fullmatch(name)
-        return names[int(found.lastgroup[1:])] if found else None
+        if found is None:
+            return None
+        assert found.lastgroup is not None  # glob_union names each glob's group: a match has one
+        return names[int(found.lastgroup[1:])]
 
     return type_of
 
 
-def _exclusion_matcher(patterns: tuple):
+def _exclusion_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     """name -> whether `exclude` names it: patterns with a `/` match the path, others the
     file name."""
     on_path = tuple(p for p in patterns if "/" in p)

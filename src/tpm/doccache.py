@@ -17,25 +17,34 @@ import datetime
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tpm import __version__, cachefile
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
 from tpm.model import mark_rows
+
+if TYPE_CHECKING:
+    from tpm.config import Config
+    from tpm.discover import Candidate
+    from tpm.model import Document
+    from tpm.schema import Schemas
+
+StoredEntry = Any  # an entry as read back from the cache's JSON: untrusted, checked as it is decoded
 
 FORMAT = "tpm-documents/3"
 _NOT_A_DOCUMENT = "-"
 
 
 class DocumentCache:
-    def __init__(self, git_dir: Path):
+    def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
         self.path = git_dir / "tpm-cache" / "documents.json"
-        self._stored: dict = {}
-        self._used: dict = {}  # digest -> Document (or None), from this run
+        self._stored: dict[str, StoredEntry] = {}
+        self._used: dict[str, Document | None] = {}  # digest -> Document (or None), from this run
         self._new = False
-        self._key = None
+        self._key: str | None = None
 
-    def use_fingerprint(self, config, schemas) -> None:
+    def use_fingerprint(self, config: Config, schemas: Schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
         effective = [schemas.effective(t) for t in sorted(config.types)]  # also reads every user schema file
         fingerprint = json.dumps(
@@ -49,11 +58,11 @@ class DocumentCache:
             self._stored = data["entries"]
 
     @staticmethod
-    def _digest(candidate, source: SourceFile) -> str:
+    def _digest(candidate: Candidate, source: SourceFile) -> str:
         head = f"{candidate.path}\0{candidate.path_type or ''}\0".encode("utf-8", "surrogateescape")
         return hashlib.sha1(head + source.raw).hexdigest()
 
-    def lookup(self, candidate, source: SourceFile):
+    def lookup(self, candidate: Candidate, source: SourceFile) -> tuple[bool, Document | None]:
         """(True, document or None) when cached, else (False, None)."""
         if not source.readable or not source.raw:
             return False, None
@@ -68,7 +77,7 @@ class DocumentCache:
         self._used[digest] = document
         return True, document
 
-    def remember(self, candidate, source: SourceFile, document) -> None:
+    def remember(self, candidate: Candidate, source: SourceFile, document: Document | None) -> None:
         if source.readable and source.raw:
             self._used[self._digest(candidate, source)] = document
             self._new = True
@@ -83,8 +92,8 @@ class DocumentCache:
         cachefile.save(self.path, self.git_dir, FORMAT, {"key": self._key, "entries": entries})
 
 
-def _encode(document) -> dict:
-    entry = {
+def _encode(document: Document) -> dict[str, object]:
+    entry: dict[str, object] = {
         "type": document.type,
         "data": document.data,
         "has_front_matter": document.has_front_matter,
@@ -116,13 +125,20 @@ def _encode(document) -> dict:
     return entry
 
 
-def _text(value):
+def _text(value: object) -> str | None:
     if value is not None and not isinstance(value, str):
         raise TypeError("expected text")
     return value
 
 
-def _decode(entry: dict, candidate, source: SourceFile):
+def _required_text(value: object) -> str:
+    """Text where the encoder always writes text (a slug, a message, a heading)."""
+    if not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def _decode(entry: StoredEntry, candidate: Candidate, source: SourceFile) -> Document:
     from tpm.model import Document  # model imports this module's users, not this module
 
     if not isinstance(entry["data"], dict) or not isinstance(entry["marks"], list):
@@ -134,7 +150,10 @@ def _decode(entry: dict, candidate, source: SourceFile):
         data=entry["data"],
         has_front_matter=bool(entry["has_front_matter"]),
         mark_rows=entry["marks"],
-        problems=[Problem(_text(s), int(line), int(column), _text(m)) for s, line, column, m in entry["problems"]],
+        problems=[
+            Problem(_required_text(s), int(line), int(column), _required_text(m))
+            for s, line, column, m in entry["problems"]
+        ],
         id=_text(entry["id"]),
         id_derived=bool(entry["id_derived"]),
         id_guess=_text(entry["id_guess"]),
@@ -143,15 +162,17 @@ def _decode(entry: dict, candidate, source: SourceFile):
         title, sections, tasks = entry["body"]
         document.body = Body(
             _text(title),
-            tuple(Section(_text(t), int(level), int(line), bool(content)) for t, level, line, content in sections),
+            tuple(
+                Section(_required_text(t), int(level), int(line), bool(content)) for t, level, line, content in sections
+            ),
             tuple(
                 TaskItem(
-                    _text(section),
+                    _required_text(section),
                     int(line),
                     int(column),
                     bool(done),
                     datetime.date.fromisoformat(date) if date else None,
-                    _text(text),
+                    _required_text(text),
                     _text(owner),
                     _text(problem),
                 )

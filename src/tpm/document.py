@@ -12,27 +12,28 @@ from __future__ import annotations
 import datetime
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, cache
-from typing import NamedTuple
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 from tpm import yamlload
 from tpm.boundary import MAX_FILE_BYTES, NotRegular, TooLarge, read_regular
+from tpm.vocabulary import ISO_DATE, heading_key
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
 
 
-def heading_key(title: str) -> str:
-    """How headings are compared everywhere: `## Mitigation:` is the Mitigation section."""
-    return title.strip().rstrip(":").strip().lower()
-
-
 _FENCE = re.compile(r"---[ \t]*")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
 _TASK = re.compile(r"\[( |x|X)\](?:[ \t]+|$)")
-_DATED = re.compile(r"(\d{4}-\d{2}-\d{2})(?=\s|$)")
+_DATED = re.compile(rf"({ISO_DATE.pattern})(?=\s|$)")
 _OWNER = re.compile(r"(?:^|\s)@([\w.-]+)")
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
@@ -71,8 +72,8 @@ class TaskItem(NamedTuple):
 @dataclass(frozen=True)
 class Body:
     title: str | None  # the first `#` heading
-    sections: tuple  # of Section
-    tasks: tuple  # of TaskItem
+    sections: tuple[Section, ...]
+    tasks: tuple[TaskItem, ...]
 
 
 @dataclass
@@ -84,7 +85,7 @@ class SourceFile:
     front_matter_line: int = 2  # the file line of the front-matter's first line
     body: str = ""
     body_line: int = 1  # the file line of the body's first line
-    problems: list = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     readable: bool = True  # False when the bytes could not be turned into text
     raw: bytes = b""  # the bytes read, for the document cache's key
 
@@ -161,6 +162,7 @@ def split_source(data: bytes) -> SourceFile:
     """Split decoded text into front-matter and body, keeping file line numbers."""
     text, problem = decode(data)
     if text is None:
+        assert problem is not None  # decode gives a problem whenever it gives no text
         return SourceFile(problems=[problem], readable=False)
     source = SourceFile(text=text, body=text, body_line=1)
     first_end = text.find("\n")
@@ -226,7 +228,7 @@ def _blank(yaml_text: str) -> bool:
 
 
 @cache
-def _markdown():
+def _markdown() -> MarkdownIt:
     """The parser, made on first use (bodies of cached documents are never parsed)."""
     from markdown_it import MarkdownIt
 
@@ -237,11 +239,12 @@ def parse_body(body: str, first_line: int) -> Body:
     """Headings, sections and task items of a Markdown body, with file line numbers."""
     tokens = _markdown().parse(body)
     lines = body.split("\n")
-    headings = []  # (index in tokens, level, title, line)
+    headings: list[tuple[int, int, str, int]] = []  # (index in tokens, level, title, line)
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
-            title = tokens[index + 1].content.strip()
-            headings.append((index, int(token.tag[1]), title, first_line + token.map[0]))
+            assert token.map is not None  # a block token always carries its lines
+            heading = tokens[index + 1].content.strip()
+            headings.append((index, int(token.tag[1]), heading, first_line + token.map[0]))
 
     # A section ends at the next heading of the same or a higher level; one pass with a
     # stack finds every end, and a running count of content tokens says whether anything
@@ -262,8 +265,8 @@ def parse_body(body: str, first_line: int) -> Body:
     ]
 
     title = next((h[2] for h in headings if h[1] == 1), None)
-    tasks = []
-    current = None  # the checkpoint section we are in: (name, level) or None
+    tasks: list[TaskItem] = []
+    current: tuple[str, int] | None = None  # the checkpoint section we are in: (name, level) or None
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             level = int(token.tag[1])
@@ -279,26 +282,27 @@ def parse_body(body: str, first_line: int) -> Body:
     return Body(title, tuple(sections), tuple(tasks))
 
 
-def _task_item(tokens, index, lines, first_line, section) -> TaskItem | None:
-    """The task item opened at tokens[index], or None for a plain list item."""
+def _task_item(tokens: Sequence[Token], index: int, lines: list[str], first_line: int, section: str) -> TaskItem | None:
+    """The task item opened at tokens[index] (a token with a `map`), or None for a plain list item."""
+    opened = tokens[index].map
     inline = next((t for t in tokens[index + 1 : index + 3] if t.type == "inline"), None)
-    if inline is None or inline.map is None or inline.map[0] != tokens[index].map[0]:
+    if opened is None or inline is None or inline.map is None or inline.map[0] != opened[0]:
         return None
     content = inline.content.split("\n", 1)[0]
     box = _TASK.match(content)
     if box is None:
         return None
-    body_line = tokens[index].map[0]
+    body_line = opened[0]
     raw = lines[body_line] if body_line < len(lines) else ""
     column = raw.find("[") + 1 or 1
     rest = content[box.end() :].strip()
-    owner_match = None
-    for owner_match in _OWNER.finditer(rest):
-        pass
+    owners = list(_OWNER.finditer(rest))
+    owner_match = owners[-1] if owners else None  # the last `@name` is the owner
     owner = owner_match.group(1) if owner_match else None
     if owner_match and owner_match.end() == len(rest):
         rest = rest[: owner_match.start()].rstrip()  # the owner is shown apart from the text
-    date, problem = None, None
+    date: datetime.date | None = None
+    problem: str | None = None
     dated = _DATED.match(rest)
     if dated is None:
         problem = "has no ISO date (YYYY-MM-DD) at its start"

@@ -9,36 +9,28 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from functools import cache
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
-from collections.abc import Mapping
+from functools import cache
 
 from tpm.config import Config
-from tpm.diagnostic import Diagnostic, Severity
+from tpm.diagnostic import Diagnostic, Finding, Severity
 from tpm.errors import UsageError
-from tpm.model import Project, parse_iso_date
+from tpm.model import Document, Project
 from tpm.rules import all_rules
-from tpm.rules.registry import Rule
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a rule may know besides the project: the config, today, and its own options."""
-
-    config: Config
-    today: datetime.date
-    options: Mapping = field(default_factory=dict)
+from tpm.rules.registry import Context, HistoryIndex, Rule
+from tpm.vocabulary import parse_iso_date
 
 
 @dataclass(frozen=True)
 class Result:
     today: datetime.date
     files: int
-    diagnostics: tuple  # sorted
-    skipped_rules: tuple = ()  # slugs selected but not run (git rules under --no-history)
+    diagnostics: tuple[Diagnostic, ...]  # sorted
+    skipped_rules: tuple[str, ...] = ()  # slugs selected but not run (git rules under --no-history)
     history_skipped: bool = False  # --no-history was given
-    paths: tuple = ()  # the documents checked, sorted
-    fingerprints: Mapping = field(default_factory=dict)  # diagnostic -> stable fingerprint
+    paths: tuple[str, ...] = ()  # the documents checked, sorted
+    fingerprints: Mapping[Diagnostic, str] = field(default_factory=dict)  # diagnostic -> stable fingerprint
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
@@ -49,11 +41,11 @@ class Result:
         return 1 if self.count(Severity.ERROR) else 0
 
 
-def resolve_selectors(selectors, rules: list[Rule], origin: str) -> set:
+def resolve_selectors(selectors: Iterable[str], rules: Sequence[Rule], origin: str) -> set[str]:
     """Slugs for selectors that are slugs, codes, code prefixes (`TPM0`) or `ALL`."""
-    chosen = set()
-    for selector in selectors:
-        selector = selector.strip()
+    chosen: set[str] = set()
+    for written in selectors:
+        selector = written.strip()
         if not selector:
             continue
         if selector.upper() == "ALL":
@@ -66,7 +58,7 @@ def resolve_selectors(selectors, rules: list[Rule], origin: str) -> set:
     return chosen
 
 
-def selected_rules(config: Config, select=(), ignore=()) -> list[Rule]:
+def selected_rules(config: Config, select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Rule]:
     """The rules to run: --select (else the config's `select`, else all), less the ignored
     and those whose configured severity is `off`."""
     rules = all_rules()
@@ -81,18 +73,25 @@ def selected_rules(config: Config, select=(), ignore=()) -> list[Rule]:
     return [r for r in rules if r.slug in chosen and config.rule(r.slug).enabled]
 
 
-def run(project: Project, rules: list[Rule], today: datetime.date, history=None, history_skipped=False) -> Result:
+def run(
+    project: Project,
+    rules: Sequence[Rule],
+    today: datetime.date,
+    history: HistoryIndex | Callable[[], HistoryIndex] | None = None,
+    history_skipped: bool = False,
+) -> Result:
     """Run `rules`; history rules run only when a history index is given.
 
     `history` may be a function that returns the index: the history rules run last and
     call it then, so that git's log pass (in another thread) overlaps the other rules.
     """
     config = project.config
-    diagnostics = set()
+    diagnostics: set[Diagnostic] = set()
     skipped = []
     for rule in sorted(rules, key=lambda r: r.scope == "history"):
         rule_config = config.rule(rule.slug)
         ctx = Context(config, today, rule_config.options or rule.options)
+        findings: Iterable[Finding]
         if rule.scope == "document":
             findings = (f for document in project.documents for f in rule.check(document, ctx))
         elif rule.scope == "project":
@@ -118,7 +117,7 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
                     end_line=finding.end_line or finding.line,
                 )
             )
-    silenced: dict[str, set] = {}  # path -> slugs its `lint:` block silences today
+    silenced: dict[str, set[str]] = {}  # path -> slugs its `lint:` block silences today
     kept = []
     for diagnostic in diagnostics:
         if diagnostic.path not in silenced:
@@ -137,11 +136,11 @@ def run(project: Project, rules: list[Rule], today: datetime.date, history=None,
     )
 
 
-def fingerprints(diagnostics: list, project: Project) -> dict:
+def fingerprints(diagnostics: Iterable[Diagnostic], project: Project) -> dict[Diagnostic, str]:
     """A fingerprint per diagnostic that survives edits elsewhere in the file and the
     passing of days: path, rule and the text of the offending line (not its number, not
     the message, which counts days), plus which occurrence of that triple it is."""
-    lines_of: dict[str, list] = {}
+    lines_of: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
     out = {}
     for diagnostic in diagnostics:
@@ -165,7 +164,7 @@ def printable(message: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
-def active_suppressions(document, today: datetime.date) -> set:
+def active_suppressions(document: Document | None, today: datetime.date) -> set[str]:
     """The slugs a document's `lint:` block silences today (codes are turned into slugs).
     A suppression is in force up to and including its `until` date."""
     lint = document.data.get("lint") if document is not None else None
@@ -179,7 +178,7 @@ def active_suppressions(document, today: datetime.date) -> set:
 
 
 @cache
-def _slugs_by_code() -> dict:
+def _slugs_by_code() -> dict[str, str]:
     return {rule.code: rule.slug for rule in all_rules()}
 
 
@@ -195,13 +194,13 @@ def only_paths(result: Result, paths: list[str]) -> Result:
     return _keep(result, lambda path: path in paths or any(path.startswith(folder) for folder in folders))
 
 
-def only_documents(result: Result, paths: set) -> Result:
+def only_documents(result: Result, paths: Set[str]) -> Result:
     """Keep what concerns exactly these documents (for --diff-base); the rules have
     already seen the whole project."""
     return _keep(result, paths.__contains__)
 
 
-def _keep(result: Result, wanted) -> Result:
+def _keep(result: Result, wanted: Callable[[str], bool]) -> Result:
     kept = tuple(d for d in result.diagnostics if wanted(d.path))
     documents = tuple(path for path in result.paths if wanted(path))
     return replace(result, files=len(documents), diagnostics=kept, paths=documents)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import Any
 
 # C0 controls but tab, DEL, C1 controls, lone surrogates, the line and paragraph
 # separators, and the bidirectional overrides and isolates that can make a line read
@@ -28,7 +29,7 @@ _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def _shown(match: re.Match) -> str:
+def _shown(match: re.Match[str]) -> str:
     """`\\xNN` for a control character or a byte that was not UTF-8, `\\uNNNN` otherwise."""
     code = ord(match.group(0))
     if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
@@ -56,14 +57,14 @@ def xml_text(text: str) -> str:
     return _XML_UNSAFE.sub(_shown, text) if _XML_UNSAFE.search(text) else text
 
 
-def _json_escape(match: re.Match) -> str:
+def _json_escape(match: re.Match[str]) -> str:
     """A lone surrogate becomes the text `\\xNN` (its backslash escaped for JSON), as in
     every other format, since UTF-8 cannot hold it; other characters a `\\uNNNN` escape."""
     code = ord(match.group(0))
     return "\\" + _shown(match) if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"
 
 
-def json_dumps(value, **options) -> str:
+def json_dumps(value: object, **options: Any) -> str:  # options go to json.dumps as they are
     """JSON that is valid UTF-8 and inert in a terminal: C1 controls, line and paragraph
     separators and bidi controls as `\\uNNNN` escapes (json already escapes C0 controls),
     undecodable bytes of a file name as the text `\\xNN`. Readable text stays as it is."""

@@ -10,13 +10,13 @@ concurrent writers can never clobber each other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from pathlib import Path
 
 from tpm.errors import UsageError
-import contextlib
 
 
 def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
+from typing import IO
 
 from tpm.boundary import MAX_FILE_BYTES
 from tpm.errors import UsageError
@@ -20,7 +21,9 @@ from tpm.errors import UsageError
 _NOT_FOUND = "git is not installed or not on PATH; tpm reads the project through git"
 
 
-def run(args: list[str], cwd: Path, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], cwd: Path, input: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
     """Run `git ARGS` in `cwd`; with `check`, a failure becomes a one-line `UsageError`."""
     try:
         completed = subprocess.run(
@@ -137,7 +140,7 @@ class Change:
 class Commit:
     sha: str
     date: str | None  # committer date, YYYY-MM-DD in the committer's own time zone; None: unknown
-    changes: tuple
+    changes: tuple[Change, ...]
 
 
 _EPOCH = datetime.date(1970, 1, 1)
@@ -185,6 +188,7 @@ def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[C
         *pathspecs,
     ]
     process = _start(args, root)
+    assert process.stdout is not None  # _start always pipes stdout
     finished = False
     try:
         yield from _parse_log(_nul_tokens(process.stdout))
@@ -195,7 +199,7 @@ def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[C
         raise UsageError(_explain(stderr, root))
 
 
-def _start(args: list[str], cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.Popen:
+def _start(args: list[str], cwd: Path, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
     """A streaming `git ARGS`, for output read as it comes."""
     try:
         return subprocess.Popen(["git", *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -205,9 +209,10 @@ def _start(args: list[str], cwd: Path, stdin=subprocess.DEVNULL) -> subprocess.P
         raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
 
 
-def _end(process: subprocess.Popen, killed: bool) -> str:
+def _end(process: subprocess.Popen[bytes], killed: bool) -> str:
     """Wait for a streaming git (ended first when `killed`, as when its reader stopped
     early) and return what it wrote to stderr."""
+    assert process.stdout is not None and process.stderr is not None  # _start always pipes both
     if killed:
         process.kill()
     process.stdout.close()
@@ -217,7 +222,7 @@ def _end(process: subprocess.Popen, killed: bool) -> str:
     return stderr.decode("utf-8", "replace")
 
 
-def _nul_tokens(stream) -> Iterator[bytes]:
+def _nul_tokens(stream: IO[bytes]) -> Iterator[bytes]:
     pending = b""
     for chunk in iter(lambda: stream.read(1 << 16), b""):
         parts = (pending + chunk).split(b"\0")
@@ -228,10 +233,11 @@ def _nul_tokens(stream) -> Iterator[bytes]:
 
 
 def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
-    sha = date = None
+    sha: str | None = None
+    date: str | None = None
     changes: list[Change] = []
-    for token in tokens:
-        token = token.lstrip(b"\n")
+    for raw in tokens:
+        token = raw.lstrip(b"\n")
         if token.startswith(b"\x01"):
             if sha is not None:
                 yield Commit(sha, date, tuple(changes))
@@ -257,7 +263,7 @@ class OversizedBlob(bytes):
 
     size: int
 
-    def __new__(cls, size: int):
+    def __new__(cls, size: int) -> OversizedBlob:
         blob = super().__new__(cls)
         blob.size = size
         return blob
@@ -286,6 +292,7 @@ def iter_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> Iter
     if not shas:
         return
     process = _start(["cat-file", "--batch"], root, stdin=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None  # both piped just above
     feeder = threading.Thread(target=_feed, args=(process.stdin, shas), daemon=True)
     feeder.start()
     out, finished = process.stdout, False
@@ -311,7 +318,7 @@ def iter_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> Iter
         raise UsageError(_explain(stderr, root))
 
 
-def _skip(stream, count: int) -> None:
+def _skip(stream: IO[bytes], count: int) -> None:
     while count > 0:
         chunk = stream.read(min(count, 1 << 16))
         if not chunk:
@@ -319,7 +326,7 @@ def _skip(stream, count: int) -> None:
         count -= len(chunk)
 
 
-def _feed(stream, shas: list[str]) -> None:
+def _feed(stream: IO[bytes], shas: list[str]) -> None:
     """Write the object names on a thread, so git never blocks on a full output pipe."""
     try:
         for sha in shas:
@@ -383,11 +390,12 @@ def skip_worktree_contents(root: Path, names: list[str]) -> dict[str, bytes]:
     return index_contents(root, skipped) if skipped else {}
 
 
-def commit_before(root: Path, day) -> str | None:
+def commit_before(root: Path, day: datetime.date) -> str | None:
     """The last commit on the first-parent line before `day` (a date) began, in the
     machine's local time. The moment is computed here and given to git as a timestamp:
     git's date parser misreads years before 1970 and past 9999, and takes `@0` for no
     limit at all. Before 1970 there can be no commit (git's timestamps are unsigned)."""
+    moment: int | None
     try:
         moment = int(datetime.datetime.combine(day, datetime.time()).timestamp())
     except (OverflowError, OSError, ValueError):

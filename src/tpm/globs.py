@@ -27,11 +27,21 @@ about the path's length times the pattern's. The common globs (`project/risks/**
 
 from __future__ import annotations
 
+import enum
 import itertools
 import re
+from collections.abc import Iterator
 from functools import cache
 
-_GLOBSTAR = object()  # a `**` segment
+
+class _Globstar(enum.Enum):
+    """The marker `_segments` yields for a `**` segment (an enum so that types can tell it
+    from a segment's list of tokens)."""
+
+    GLOBSTAR = "**"
+
+
+_GLOBSTAR = _Globstar.GLOBSTAR  # a `**` segment
 
 
 class GlobError(ValueError):
@@ -39,12 +49,12 @@ class GlobError(ValueError):
 
 
 @cache
-def glob_regex(pattern: str) -> re.Pattern:
+def glob_regex(pattern: str) -> re.Pattern[str]:
     """The compiled glob, for `fullmatch` against a '/'-separated relative path."""
     return re.compile(_translate(pattern, "a"))
 
 
-def glob_union(patterns: tuple) -> re.Pattern:
+def glob_union(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for several globs: the match's `lastgroup` is `g<index>` of the first glob
     (in order) that matches, for `fullmatch`."""
     return re.compile("|".join(f"(?P<g{i}>{_translate(p, f'g{i}_')})" for i, p in enumerate(patterns)))
@@ -91,11 +101,11 @@ def _translate(pattern: str, tag: str) -> str:
     return "".join(out)
 
 
-def _block(segments: list, names) -> str:
+def _block(segments: list[list[str]], names: Iterator[str]) -> str:
     return "/".join(_segment(tokens, names) for tokens in segments)
 
 
-def _segment(tokens: list[str], names) -> str:
+def _segment(tokens: list[str], names: Iterator[str]) -> str:
     """A segment's regex: fixed-width pieces between `*`s; all but the last `*` atomic."""
     pieces: list[list[str]] = [[]]
     for token in tokens:
@@ -113,7 +123,7 @@ def _segment(tokens: list[str], names) -> str:
     return "".join(out)
 
 
-def _segments(pattern: str):
+def _segments(pattern: str) -> Iterator[list[str] | _Globstar]:
     """The pattern's segments, each a list of regex tokens (`*` kept as a marker), or
     `_GLOBSTAR` for a `**` segment."""
     tokens: list[str] = []

@@ -35,12 +35,26 @@ import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
 from tpm.boundary import MAX_FILE_BYTES
-from tpm.document import heading_key, split_source
+from tpm.document import split_source
 from tpm.errors import UsageError
 from tpm.globs import literal_folder
+from tpm.vocabulary import ISO_DATE, heading_key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tpm.config import Config
+    from tpm.model import Project
+
+Fields = dict[str, str]  # tracked top-level key -> raw text of its value
+DueMove = list[str | None]  # [date (None: unknown), old due, new due], a list as JSON keeps it
+CachedState = dict[str, Any]  # a FileHistory as the cache's JSON holds it, untrusted until checked
+# A move of `due` to a later date ("from" is a keyword, hence the functional form).
+Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": int})
 
 CACHE_FORMAT = "tpm-history/5"
 SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
@@ -59,7 +73,6 @@ _CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
 _TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SHALLOW_ADVICE = (
     "this is a shallow clone, so git history would give wrong ages; fetch the full history "
@@ -73,23 +86,23 @@ class Snapshot:
     """The few things the git rules compare between two versions of a file."""
 
     front_matter: str | None
-    fields: dict  # tracked top-level key -> raw text of its value
+    fields: Fields
     mitigation_section: str  # the body's Mitigation section, whitespace-folded
-    task_lines: list  # the stripped text of every task-item line
+    task_lines: list[str]  # the stripped text of every task-item line
 
 
-def snapshot(text: str) -> Snapshot:
+def snapshot(text: str | bytes) -> Snapshot:
     """A light line scan, not a full parse: enough to tell what changed, and cheap enough
     to run on every historical version of every file. Where the scan could read a tracked
     key otherwise than YAML does, the version's front-matter is loaded as YAML instead."""
     source = split_source(text.encode("utf-8")) if isinstance(text, str) else split_source(text)
-    fields = {}
+    fields: Fields = {}
     if source.front_matter is not None:
-        fields = _scanned_fields(source.front_matter)
-        if fields is None:
-            fields = _loaded_fields(source.front_matter)
-    mitigation, in_mitigation, level = [], False, 0
-    tasks = []
+        scanned = _scanned_fields(source.front_matter)
+        fields = scanned if scanned is not None else _loaded_fields(source.front_matter)
+    mitigation: list[str] = []
+    in_mitigation, level = False, 0
+    tasks: list[str] = []
     for line in source.body.split("\n"):
         heading = _HEADING.match(line)
         if heading:
@@ -106,14 +119,16 @@ def snapshot(text: str) -> Snapshot:
     return Snapshot(source.front_matter, fields, " ".join(" ".join(mitigation).split()), tasks)
 
 
-def _scanned_fields(front_matter: str) -> dict | None:
+def _scanned_fields(front_matter: str) -> Fields | None:
     """Tracked top-level key -> the raw text of its value, by lines; None when a top-level
     line is one the scan cannot read as YAML would (a flow mapping, a `?` key, an anchor,
     tag or escape on a key, a list, an indented mapping, a quoted value or flow collection
     that goes on over the next lines) or a tracked value is not plain text."""
     if _LINE_BREAKS.search(front_matter):
         return None
-    fields, current, started = {}, None, False
+    fields: Fields = {}
+    current: str | None = None
+    started = False
     for line in front_matter.split("\n"):
         if not line or line[0] in " \t":
             if current and line:
@@ -156,7 +171,7 @@ def _ends_on_its_line(value: str) -> bool:
     return False
 
 
-def _loaded_fields(front_matter: str) -> dict:
+def _loaded_fields(front_matter: str) -> Fields:
     """The tracked fields as the YAML loader reads them, as text (the slow, exact way)."""
     data = yamlload.load(front_matter, 2).data
     if not isinstance(data, dict):
@@ -164,7 +179,7 @@ def _loaded_fields(front_matter: str) -> dict:
     return {name: _as_text(data[name]) for name in _TRACKED_FIELDS if name in data}
 
 
-def _as_text(value) -> str:
+def _as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -174,13 +189,13 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def _due(fields: dict) -> str | None:
-    found = _DATE.search(fields.get("due", ""))
+def _due(fields: Fields) -> str | None:
+    found = ISO_DATE.search(fields.get("due", ""))
     return found.group(0) if found else None
 
 
-def _reviewed(fields: dict) -> str | None:
-    found = _DATE.search(fields.get("reviewed", ""))
+def _reviewed(fields: Fields) -> str | None:
+    found = ISO_DATE.search(fields.get("reviewed", ""))
     return found.group(0) if found else fields.get("reviewed")
 
 
@@ -189,7 +204,7 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _scoring(snap: Snapshot) -> dict:
+def _scoring(snap: Snapshot) -> dict[str, str]:
     values = {name: snap.fields.get(name, "").strip("'\" ") for name in SCORING_FIELDS}
     if snap.mitigation_section:
         values["mitigation"] += "\n" + snap.mitigation_section
@@ -208,17 +223,17 @@ class FileHistory:
     front_matter_hash: str | None = None
     front_matter_changed: str | None = None  # date of the latest front-matter change
     due: str | None = None
-    due_moves: list = field(default_factory=list)  # [date, old due, new due] per change
+    due_moves: list[DueMove] = field(default_factory=list)  # one per change
     reviewed: str | None = None
     reviewed_set: str | None = None  # date of the latest version that changed `reviewed`
     reviewed_seq: int = 0
-    scoring: dict = field(default_factory=dict)
+    scoring: dict[str, str] = field(default_factory=dict)  # scoring field -> its text (mitigation: digest)
     scoring_changed: str | None = None
     scoring_seq: int = 0
-    scoring_fields: list = field(default_factory=list)  # what changed then
-    line_since: dict = field(default_factory=dict)  # digest of a task line -> date it has stood since
+    scoring_fields: list[str] = field(default_factory=list)  # what changed then
+    line_since: dict[str, str | None] = field(default_factory=dict)  # digest of a task line -> date it has stood since
 
-    def advance(self, date: str | None, text) -> None:
+    def advance(self, date: str | None, text: str | bytes) -> None:
         """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown)."""
         snap = snapshot(text)
         first = self.seq == 0
@@ -247,13 +262,15 @@ class FileHistory:
         lines = [_digest(line) for line in snap.task_lines]
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
 
-    def slips(self) -> list[dict]:
+    def slips(self) -> list[Slip]:
         """Each move of `due` to a later date: {"date" (None: unknown), "from", "to", "days"}."""
-        found = []
+        found: list[Slip] = []
         for when, old, new in self.due_moves:
+            if old is None or new is None:  # neither the fold nor a checked cache keeps such a move
+                continue
             try:
                 days = (datetime.date.fromisoformat(new) - datetime.date.fromisoformat(old)).days
-            except (TypeError, ValueError):
+            except ValueError:
                 continue
             if days > 0:
                 found.append({"date": when, "from": old, "to": new, "days": days})
@@ -267,7 +284,7 @@ class FileHistory:
         return copy.deepcopy(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> FileHistory:
+    def from_json(cls, data: CachedState) -> FileHistory:
         """Rebuild a cached state, refusing anything whose shape is not ours."""
         state = cls(**data)
         for name, default in _DEFAULTS.items():
@@ -276,8 +293,8 @@ class FileHistory:
                 raise TypeError(f"cached {name} has the wrong type")
             if value is not None and default is None and not isinstance(value, str):
                 raise TypeError(f"cached {name} is not text")
-        texts = [*state.line_since, *state.scoring.values(), *state.scoring_fields]
-        dates = [*state.line_since.values()]  # a date may be unknown (None)
+        texts: list[object] = [*state.line_since, *state.scoring.values(), *state.scoring_fields]
+        dates: list[object] = [*state.line_since.values()]  # a date may be unknown (None)
         for move in state.due_moves:
             if not (isinstance(move, list) and len(move) == 3):
                 raise TypeError("cached due move has the wrong shape")
@@ -296,8 +313,8 @@ class History:
     """The index the git rules read. `for_path` includes uncommitted changes."""
 
     today: datetime.date
-    files: dict  # repository-relative path -> FileHistory (committed history)
-    uncommitted: dict  # path -> current text, for files that differ from HEAD
+    files: dict[str, FileHistory]  # repository-relative path -> committed history
+    uncommitted: dict[str, str]  # path -> current text, for files that differ from HEAD
 
     def for_path(self, path: str) -> FileHistory:
         state = self.files.get(path)
@@ -308,14 +325,15 @@ class History:
         return state
 
 
-def pathspecs(config) -> list[str]:
+def pathspecs(config: Config) -> list[str]:
     """The folders the git rules look at: those of the milestone and risk globs, and the
     root. Plain folder prefixes, not glob pathspecs: git limits a log by a literal prefix
     about twice as fast, and which files matter is decided by the caller anyway."""
     patterns = [p for name in ("milestone", "risk") if name in config.types for p in config.types[name].paths]
-    if config.root:
-        patterns.append(config.root + "/")
-    prefixes = set()
+    # Documents under the root may declare their type, wherever they are; an empty root is
+    # the whole repository.
+    patterns.append(config.root + "/" if config.root else "*")
+    prefixes: set[str] = set()
     for pattern in patterns:
         folder = literal_folder(pattern)
         prefixes.add(f"{folder}/" if folder else ".")
@@ -333,8 +351,14 @@ class HistoryReader:
     """
 
     def __init__(
-        self, root: Path, state: git.RepositoryState, config, paths, use_cache: bool = True, staged: bool = False
-    ):
+        self,
+        root: Path,
+        state: git.RepositoryState,
+        config: Config,
+        paths: Iterable[str],
+        use_cache: bool = True,
+        staged: bool = False,
+    ) -> None:
         if state.shallow:
             raise UsageError(SHALLOW_ADVICE)
         self.root, self.head, self.use_cache, self.staged = root, state.head, use_cache, staged
@@ -342,13 +366,16 @@ class HistoryReader:
         self.key = hashlib.sha1(json.dumps([__version__, self.specs]).encode()).hexdigest()
         self.git_dir, self.cache_path = state.git_dir, state.git_dir / "tpm-cache" / "history.json"
         self.files: dict[str, FileHistory] = {}
-        self._collected = self._error = self._thread = None
+        self._collected: _Collected | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
         if self.head is None:
             return  # no commits yet: everything is uncommitted, so everything is new
         cached = _load_cache(self.cache_path, self.git_dir, self.key) if use_cache else None
         if cached is not None and cached[0] == self.head:
             self.files = cached[1]
             return
+        wanted: set[str] | None
         if cached is not None and git.is_ancestor(root, cached[0], self.head):
             self.files, revisions, wanted = cached[1], f"{cached[0]}..{self.head}", None
         else:
@@ -356,18 +383,20 @@ class HistoryReader:
         self._thread = threading.Thread(target=self._collect, args=(revisions, wanted), daemon=True)
         self._thread.start()
 
-    def _collect(self, revisions: str, wanted: set | None) -> None:
+    def _collect(self, revisions: str, wanted: set[str] | None) -> None:
         try:
             self._collected = _collect_versions(self.root, self.specs, revisions, wanted)
         except BaseException as exc:  # re-raised in the main thread by finish()
             self._error = exc
 
-    def finish(self, project, today: datetime.date) -> History:
+    def finish(self, project: Project, today: datetime.date) -> History:
         """The history index, with the uncommitted changes of `project`'s files on top."""
         if self._thread is not None:
             self._thread.join()
             if self._error is not None:
                 raise self._error
+            # The thread runs only when there is a HEAD, and sets _collected unless it raised.
+            assert self._collected is not None and self.head is not None
             _fold(self.root, self._collected, self.files)
             if self.use_cache:
                 _save_cache(self.cache_path, self.git_dir, self.key, self.head, self.files)
@@ -383,13 +412,14 @@ class _Collected:
     """What one log pass found, before any content is read."""
 
     incremental: bool
-    versions: dict = field(default_factory=dict)  # newest path -> [(date or None, blob)], newest first
-    alias: dict = field(default_factory=dict)  # an older name -> its newest path
-    created: set = field(default_factory=set)
-    deleted: set = field(default_factory=set)
+    # newest path -> [(date or None, blob)], newest first
+    versions: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
+    alias: dict[str, str] = field(default_factory=dict)  # an older name -> its newest path
+    created: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
 
 
-def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set | None) -> _Collected:
+def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set[str] | None) -> _Collected:
     """One streaming log pass over `revisions`, newest first.
 
     A rename is met before the older versions under the old name, so `alias` maps each
@@ -412,6 +442,7 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set 
             if change.status in ("R", "C"):
                 found.alias.pop(change.path, None)
                 if change.status == "R":
+                    assert change.old_path is not None  # git names a rename's old path
                     found.alias[change.old_path] = current
                 else:
                     found.created.add(current)
@@ -425,7 +456,7 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set 
     return found
 
 
-def _fold(root: Path, found: _Collected, files: dict) -> None:
+def _fold(root: Path, found: _Collected, files: dict[str, FileHistory]) -> None:
     """Fold the collected versions into `files` (cached states follow their renames, a
     file created anew starts afresh). Contents stream in fold order, one at a time; a
     version over the size cap is skipped unread."""
@@ -434,7 +465,7 @@ def _fold(root: Path, found: _Collected, files: dict) -> None:
             files[current] = files.pop(old)
     for path in found.deleted - set(found.versions):
         files.pop(path, None)
-    plan = []  # (state, date, blob), each file's versions oldest first
+    plan: list[tuple[FileHistory, str | None, str]] = []  # each file's versions oldest first
     for path, entries in found.versions.items():
         state = FileHistory() if path in found.created else files.get(path, FileHistory())
         files[path] = state
@@ -446,7 +477,7 @@ def _fold(root: Path, found: _Collected, files: dict) -> None:
             state.advance(date, content)
 
 
-def _load_cache(path: Path, git_dir: Path, key: str):
+def _load_cache(path: Path, git_dir: Path, key: str) -> tuple[str, dict[str, FileHistory]] | None:
     """(head, files) from the cache, or None when it is missing, unsigned, foreign or corrupt."""
     data = cachefile.load(path, git_dir, CACHE_FORMAT)
     try:
@@ -457,7 +488,7 @@ def _load_cache(path: Path, git_dir: Path, key: str):
         return None
 
 
-def _save_cache(path: Path, git_dir: Path, key: str, head: str, files: dict) -> None:
+def _save_cache(path: Path, git_dir: Path, key: str, head: str, files: dict[str, FileHistory]) -> None:
     """Write the cache, signed and atomically; a read-only git directory just means no cache."""
     cachefile.save(
         path,

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Protocol, TypeAlias
 
-from tpm import git
+from tpm import git, yamlload
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
 from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, read_source, split_source
 from tpm.schema import Schemas
+from tpm.vocabulary import parse_iso_date
 from tpm.yamlload import Mark
+
+FrontMatter: TypeAlias = dict[str, Any]  # a document's YAML fields: any values, untrusted until checked
+Marks: TypeAlias = dict[yamlload.Path, Mark]  # a path into the front-matter -> a position
+MarkRow: TypeAlias = list[Any]  # [path, key line, key column, value line, value column], as JSON keeps it
 
 _ID_FROM_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*-\d+)|(\d+)(?=[-_. ]|$)")
 
@@ -29,26 +36,26 @@ class Document:
     path: str  # repository-relative
     type: str | None  # None when it could not be determined
     source: SourceFile
-    data: dict = field(default_factory=dict)  # the front-matter; {} when absent or unreadable
+    data: FrontMatter = field(default_factory=dict)  # the front-matter; {} when absent or unreadable
     has_front_matter: bool = False
-    problems: list = field(default_factory=list)  # parse and schema problems, by slug
+    problems: list[Problem] = field(default_factory=list)  # parse and schema problems, by slug
     id: str | None = None  # from the id field, else derived from the file name
     id_derived: bool = False
     id_guess: str | None = None  # derived from the name even when the file could not be read
-    mark_rows: list | None = None  # positions as the document cache keeps them, decoded on use
+    mark_rows: list[MarkRow] | None = None  # positions as the document cache keeps them, decoded on use
 
     @cached_property
-    def key_marks(self) -> dict:
+    def key_marks(self) -> Marks:
         """Path into the front-matter -> Mark of its key (set directly when parsed)."""
         return self._cached_marks[0]
 
     @cached_property
-    def value_marks(self) -> dict:
+    def value_marks(self) -> Marks:
         """Path into the front-matter -> Mark of its value (set directly when parsed)."""
         return self._cached_marks[1]
 
     @cached_property
-    def _cached_marks(self) -> tuple:
+    def _cached_marks(self) -> tuple[Marks, Marks]:
         """Positions of a document taken from the cache, decoded only when a finding needs
         them; rows that do not decode are not trusted: the front-matter is read again."""
         if self.mark_rows is None:
@@ -81,7 +88,7 @@ class Document:
         mark = self.key_marks.get((key,))
         return (mark.line, mark.column) if mark else (1, 1)
 
-    def value_position(self, *path) -> tuple[int, int]:
+    def value_position(self, *path: str | int) -> tuple[int, int]:
         """Line and column of the value at `path` (else its key, else line 1)."""
         mark = self.value_marks.get(path) or self.key_marks.get(path)
         return (mark.line, mark.column) if mark else (1, 1)
@@ -108,10 +115,10 @@ class Document:
         return [p for p in self.problems if p.slug == slug]
 
 
-def mark_rows(document: Document) -> list:
+def mark_rows(document: Document) -> list[MarkRow]:
     """Key and value marks, one flat row per path: [path, key line, key column, value line,
     value column], a top-level key's path as a bare string; 0 where there is no mark."""
-    rows = []
+    rows: list[MarkRow] = []
     for path in dict.fromkeys([*document.value_marks, *document.key_marks]):
         key, value = document.key_marks.get(path), document.value_marks.get(path)
         shown = path[0] if len(path) == 1 and isinstance(path[0], str) else list(path)
@@ -119,8 +126,9 @@ def mark_rows(document: Document) -> list:
     return rows
 
 
-def marks_from_rows(rows: list) -> tuple[dict, dict]:
-    key_marks, value_marks = {}, {}
+def marks_from_rows(rows: list[MarkRow]) -> tuple[Marks, Marks]:
+    key_marks: Marks = {}
+    value_marks: Marks = {}
     make = tuple.__new__  # Mark's own __new__ is Python code; this is the C fast path
     for shown, key_line, key_column, value_line, value_column in rows:
         if not (type(key_line) is type(key_column) is type(value_line) is type(value_column) is int):
@@ -131,19 +139,6 @@ def marks_from_rows(rows: list) -> tuple[dict, dict]:
         if value_line:
             value_marks[path] = make(Mark, (value_line, value_column))
     return key_marks, value_marks
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_iso_date(value) -> datetime.date | None:
-    """YYYY-MM-DD only: Python also reads ISO week dates (2026-W01-1), YAML users do not."""
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -163,10 +158,10 @@ class Project:
 
     root: Path
     config: Config
-    documents: list
+    documents: list[Document]
 
     @cached_property
-    def by_id(self) -> dict:
+    def by_id(self) -> dict[str, list[Document]]:
         """Id -> every document that claims it (more than one is a duplicate-id)."""
         index: dict[str, list[Document]] = {}
         for document in self.documents:
@@ -175,7 +170,7 @@ class Project:
         return index
 
     @cached_property
-    def unreadable_ids(self) -> set:
+    def unreadable_ids(self) -> set[str]:
         """Ids guessed from the names of files that could not be read: a reference to one of
         them is not reported as dangling on top of the file's own parse error."""
         return {d.id_guess for d in self.documents if d.id is None and d.id_guess}
@@ -185,14 +180,14 @@ class Project:
         return found[0] if found else None
 
     @cached_property
-    def by_path(self) -> dict:
+    def by_path(self) -> dict[str, Document]:
         return {document.path: document for document in self.documents}
 
-    def of_type(self, type_name: str) -> list:
+    def of_type(self, type_name: str) -> list[Document]:
         return [d for d in self.documents if d.type == type_name]
 
     @cached_property
-    def references(self) -> list:
+    def references(self) -> list[Reference]:
         """Every reference in the project, from each type's reference fields, built once."""
         edges = []
         for document in self.documents:
@@ -202,11 +197,6 @@ class Project:
                 for target, (line, column) in document.id_list(field_name):
                     edges.append(Reference(document, field_name, target, line, column))
         return edges
-
-
-def natural_key(document_id: str) -> tuple:
-    """Sort ids as people do: M-9 before M-10."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", document_id))
 
 
 def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
@@ -221,14 +211,30 @@ def derive_id(path: str, type_config: TypeConfig | None) -> str | None:
     return f"{prefix}-{found.group(2)}" if prefix else found.group(2)
 
 
+class DocumentStore(Protocol):
+    """What the model needs of a document cache (`tpm.doccache.DocumentCache`)."""
+
+    def use_fingerprint(self, config: Config, schemas: Schemas, /) -> None: ...
+
+    def lookup(self, candidate: Candidate, source: SourceFile, /) -> tuple[bool, Document | None]: ...
+
+    def remember(self, candidate: Candidate, source: SourceFile, document: Document | None, /) -> None: ...
+
+
 def load_document(
-    root: Path, candidate: Candidate, config: Config, schemas: Schemas, cache=None, source_bytes: bytes | None = None
+    root: Path,
+    candidate: Candidate,
+    config: Config,
+    schemas: Schemas,
+    cache: DocumentStore | None = None,
+    source_bytes: bytes | None = None,
 ) -> Document | None:
     """Read, split, load, type and validate one file. None when it vanished or is no document.
 
     With a document cache, an unchanged file is taken from it instead of parsed again.
     With `source_bytes`, those bytes are checked as if they were the file's (a new
     document before it is written, a staged or a past version)."""
+    source: SourceFile | None
     if isinstance(source_bytes, git.OversizedBlob):  # a staged or sparse version over the cap, never read
         source = oversized(source_bytes.size)
     elif source_bytes is not None:
@@ -268,7 +274,7 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
     loaded = load_front_matter(source)
     document.key_marks, document.value_marks = loaded.key_marks, loaded.value_marks
     document.problems.extend(Problem(p.slug, p.mark.line, p.mark.column, p.message) for p in loaded.problems)
-    if loaded.data is None:
+    if not isinstance(loaded.data, dict):  # None: not loaded (load_front_matter allows nothing else)
         return document
     document.data = loaded.data
 
@@ -312,14 +318,14 @@ def _assign_id(document: Document, type_config: TypeConfig) -> None:
         document.id_derived = document.id is not None
 
 
-def _with_derived(document: Document, type_config: TypeConfig) -> dict:
+def _with_derived(document: Document, type_config: TypeConfig) -> FrontMatter:
     """What the schema sees: for built-in types, the front-matter plus the id and title that
     SPEC §2 derives when they are absent; for custom types, the front-matter less tpm's own
     `type` and `lint` keys, which the user's schema need not know about."""
     data = document.data
     if not type_config.builtin:
         return {k: v for k, v in data.items() if k not in ("type", "lint")}
-    additions = {}
+    additions: FrontMatter = {}
     if document.id_derived:
         additions[type_config.id_field] = document.id
     if "title" not in data and document.body.title:
@@ -327,13 +333,20 @@ def _with_derived(document: Document, type_config: TypeConfig) -> dict:
     return {**data, **additions} if additions else data
 
 
-def load_project(root: Path, candidates: list, config: Config, cache=None, contents: dict | None = None) -> Project:
+def load_project(
+    root: Path,
+    candidates: list[Candidate],
+    config: Config,
+    cache: DocumentStore | None = None,
+    contents: Mapping[str, bytes] | None = None,
+) -> Project:
     """Every candidate read and checked; `contents` gives some files' bytes in place of the
     work tree's (the index's version, for --staged)."""
     schemas = Schemas(config, root)
     if cache is not None:
         cache.use_fingerprint(config, schemas)
-    documents, missing = [], []
+    documents: list[Document] = []
+    missing: list[Candidate] = []
     contents = contents or {}
     for candidate in candidates:
         document = load_document(root, candidate, config, schemas, cache, source_bytes=contents.get(candidate.path))

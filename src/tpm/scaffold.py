@@ -12,12 +12,19 @@ import datetime
 import os
 import re
 import string
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]  # tomli: installed on 3.10 only
 
 from tpm import git
 from tpm.config import BUILTIN_FOLDERS, BUILTIN_TYPES, Config
@@ -31,6 +38,8 @@ from tpm.model import Project, derive_id, load_document
 from tpm.resources import data_dir
 from tpm.schema import Schemas
 from tpm.yamlload import load as load_yaml
+
+FrontMatter = dict[str, Any]  # a YAML mapping: a template's defaults, the fields tpm writes
 
 MAX_SLUG = 80
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -96,8 +105,6 @@ def _init_pyproject(path: Path) -> list[str]:
     body = table.split("\n\n", 1)[1]
     addition = "\n[tool.tpm]\n" + body
     new_text = text + ("" if text.endswith("\n") or not text else "\n") + addition
-    from tpm.config import tomllib
-
     try:
         tomllib.loads(new_text)
     except tomllib.TOMLDecodeError as exc:
@@ -182,13 +189,13 @@ def render(root: Path, project: Project, request: NewRequest, today: datetime.da
     config = project.config
     template_file, from_repository = template_path(root, config, request.type_name)
     template_text = _read_template(root, template_file, from_repository)
-    template_file = display(template_file)
+    template_name = display(template_file)
     template = split_source(template_text.encode("utf-8"))
-    defaults = {}
+    defaults: FrontMatter = {}
     if template.front_matter is not None:
         loaded = load_yaml(template.front_matter, 2)
         if loaded.problems or not isinstance(loaded.data, (dict, type(None))):
-            raise UsageError(f"template {template_file}: its front-matter is not a YAML mapping")
+            raise UsageError(f"template {template_name}: its front-matter is not a YAML mapping")
         defaults = loaded.data or {}
     fields = {**defaults, **_fields(config, request, today, document_id)}
     values = {
@@ -207,11 +214,11 @@ def render(root: Path, project: Project, request: NewRequest, today: datetime.da
         body = string.Template(template.body).substitute(values)
     except KeyError as exc:
         raise UsageError(
-            f"template {template_file} uses ${{{exc.args[0]}}}, which tpm does not fill "
+            f"template {template_name} uses ${{{exc.args[0]}}}, which tpm does not fill "
             f"(available: {', '.join(sorted(values))}); nothing was written"
         ) from None
     except ValueError as exc:
-        raise UsageError(f"template {template_file} has a broken placeholder ({exc}); nothing was written") from None
+        raise UsageError(f"template {template_name} has a broken placeholder ({exc}); nothing was written") from None
     front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
     return f"---\n{front}---\n{body}"
 
@@ -220,11 +227,11 @@ def _default_due(today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=min(28, (datetime.date.max - today).days))
 
 
-def _fields(config: Config, request: NewRequest, today: datetime.date, document_id: str) -> dict:
+def _fields(config: Config, request: NewRequest, today: datetime.date, document_id: str) -> FrontMatter:
     """tpm's own front-matter for a new document. Dates are date objects, so the emitter
     writes them unquoted; every string is quoted by the emitter wherever YAML needs it."""
     id_field = config.types[request.type_name].id_field
-    fields: dict = {id_field: document_id, "title": request.title}
+    fields: FrontMatter = {id_field: document_id, "title": request.title}
     kind = request.type_name
     if kind == "milestone":
         fields.update(status="planned", due=request.due or _default_due(today))
@@ -333,32 +340,32 @@ class IdLock:
     kernel releases it if the process dies, so it never goes stale.
     """
 
-    def __init__(self, git_dir: Path, timeout: float = 10.0):
+    def __init__(self, git_dir: Path, timeout: float = 10.0) -> None:
         self.path = git_dir / "tpm-new.lock"
         self.timeout = timeout
-        self.handle = None
+        self.handle: IO[str] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> IdLock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: O_EXCL in write_atomic still guards files
             return self
         try:
-            self.handle = open(self.path, "a+")
+            handle = self.handle = open(self.path, "a+")
         except OSError as exc:
             raise UsageError(f"cannot write {self.path} (the lock of tpm new): {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return self
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    self.handle.close()
+                    handle.close()
                     raise UsageError(f"another `tpm new` holds {self.path}; try again") from None
                 time.sleep(0.02)
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         if self.handle is not None:
             self.handle.close()  # closing releases the lock
 

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property, lru_cache, cache
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tpm.boundary import display, read_text
@@ -44,11 +45,13 @@ from tpm.document import Problem
 from tpm.errors import UsageError
 from tpm.resources import data_dir
 from tpm.yamlload import Mark
+from tpm.yamlload import Path as DataPath
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.exceptions import ValidationError
     from referencing import Resource
+    from referencing.jsonschema import Schema, SchemaRegistry
 
 # jsonschema, referencing and re2 are imported where first used: a run whose documents all
 # come from the document cache validates nothing (only a custom type's schema file is still
@@ -76,29 +79,31 @@ class Schemas:
     fetched over the network.
     """
 
-    def __init__(self, config: Config, root: Path):
+    def __init__(self, config: Config, root: Path) -> None:
         self._config = config
         self._root = Path(root)
         self._validators: dict[str, Draft202012Validator] = {}
-        self._registry = None
-        self._retrieved: dict[str, Resource] = {}
+        self._registry: SchemaRegistry | None = None
+        self._retrieved: dict[str, Resource[Schema]] = {}
         self.sources: dict[str, str] = {}  # every user schema file read -> its text, for cache keys
 
     @property
-    def registry(self):
+    def registry(self) -> SchemaRegistry:
         if self._registry is None:
             from referencing import Registry
 
-            self._registry = Registry(retrieve=self._retrieve)
+            # referencing makes its classes with attrs behind a `__dataclass_transform__` that
+            # mypy does not read, so mypy knows no `retrieve` argument.
+            self._registry = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]  # attrs' __init__, unseen
         return self._registry
 
-    def effective(self, type_name: str) -> dict:
-        """The schema a type's documents are validated against."""
+    def effective(self, type_name: str) -> dict[str, Any]:
+        """The schema a type's documents are validated against (a JSON object: any JSON inside)."""
         return self._effective[type_name]
 
     @cached_property
-    def _effective(self) -> dict:
-        schemas = {}
+    def _effective(self) -> dict[str, dict[str, Any]]:
+        schemas: dict[str, dict[str, Any]] = {}
         for name, type_config in self._config.types.items():
             schema = _builtin(name) if type_config.builtin else None
             if type_config.schema:
@@ -107,7 +112,7 @@ class Schemas:
             schemas[name] = schema if schema is not None else {"type": "object"}
         return schemas
 
-    def _load_user_schema(self, path: Path, type_name: str) -> dict:
+    def _load_user_schema(self, path: Path, type_name: str) -> dict[str, Any]:
         """Read a user's schema, give it a base URI, and register its sibling files."""
         from referencing import Resource
         from referencing.jsonschema import DRAFT202012
@@ -132,7 +137,7 @@ class Schemas:
                     self._registry = self.registry.with_resource(uri, resource)
         return schema
 
-    def _retrieve(self, uri: str) -> Resource:
+    def _retrieve(self, uri: str) -> Resource[Schema]:
         """A `$ref`'d file that is not a registered sibling: `file:` URIs only, read through
         the boundary and checked like the user's schema; anything else is unresolvable."""
         from urllib.request import url2pathname
@@ -144,11 +149,11 @@ class Schemas:
         if uri not in self._retrieved:
             parts = urlsplit(uri)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise NoSuchResource(ref=uri)
+                raise NoSuchResource(uri)  # its one field, `ref`
             try:
                 _, contents = _read_schema(Path(url2pathname(parts.path)), "$ref target", self._root)
             except FileNotFoundError:
-                raise NoSuchResource(ref=uri) from None
+                raise NoSuchResource(uri) from None
             self._retrieved[uri] = Resource.from_contents(contents, default_specification=DRAFT202012)
         return self._retrieved[uri]
 
@@ -162,13 +167,19 @@ class Schemas:
             self._validators[type_name] = validator
         return validator
 
-    def validate(self, type_name: str, data: dict, key_marks: dict, value_marks: dict) -> list[Problem]:
+    def validate(
+        self,
+        type_name: str,
+        data: Mapping[str, object],
+        key_marks: Mapping[DataPath, Mark],
+        value_marks: Mapping[DataPath, Mark],
+    ) -> list[Problem]:
         """One `schema-violation` per error, at the offending key or value. A schema that
         cannot be used is a UsageError naming the type: a `$ref` that cannot be resolved or
         was refused, one that loops (`{"$ref": "#"}` recurses until Python gives up)."""
         from referencing.exceptions import Unresolvable
 
-        problems = []
+        problems: list[Problem] = []
         validator = self.validator(type_name)
         what = f"schema of type {type_name!r}:"
         try:
@@ -187,14 +198,16 @@ class Schemas:
         return problems
 
 
-def _builtin(name: str) -> dict:
+def _builtin(name: str) -> dict[str, Any]:
     with open(data_dir("schemas") / f"{name}.schema.json", encoding="utf-8") as handle:
-        return json.load(handle)
+        schema: dict[str, Any] = json.load(handle)  # tpm's own file: a JSON object
+    return schema
 
 
-def _read_schema(path: Path, what: str, root: Path) -> tuple[str, object]:
+def _read_schema(path: Path, what: str, root: Path) -> tuple[str, Schema]:
     """A schema file's text and contents, read through the boundary (so inside `root`, a
-    regular file, at most 1 MiB) and checked. Raises UsageError, or FileNotFoundError."""
+    regular file, at most 1 MiB) and checked (so a JSON object or a boolean). Raises
+    UsageError, or FileNotFoundError."""
     text = read_text(path, what, root)
     try:
         contents = json.loads(text)
@@ -206,9 +219,10 @@ def _read_schema(path: Path, what: str, root: Path) -> tuple[str, object]:
     return text, contents
 
 
-def _check_schema(schema, what: str) -> None:
+def _check_schema(schema: Any, what: str) -> None:
     """Refuse a schema the validator would choke on: not valid under the Draft 2020-12
-    metaschema (`{"enum": 5}` fails inside jsonschema), or with a pattern RE2 cannot run."""
+    metaschema (`{"enum": 5}` fails inside jsonschema), or with a pattern RE2 cannot run.
+    `schema` is any JSON value: checking it is the point."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -225,10 +239,11 @@ def _check_schema(schema, what: str) -> None:
 def _usage_error_behind(exc: BaseException) -> str | None:
     """The message of the UsageError (a refused or broken `$ref` target) that referencing
     wrapped as unresolvable, if there is one."""
-    while exc is not None:
-        if isinstance(exc, UsageError):
-            return str(exc)
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, UsageError):
+            return str(current)
+        current = current.__cause__ or current.__context__
     return None
 
 
@@ -241,7 +256,7 @@ class _PatternError(UsageError):
     """A schema pattern RE2 cannot compile (lookaround, a backreference, ...)."""
 
     @staticmethod
-    def describe(pattern: str, cause) -> str:
+    def describe(pattern: str, cause: BaseException | None) -> str:
         reason = cause.args[0] if cause is not None and cause.args else cause
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
@@ -252,7 +267,7 @@ class _PatternError(UsageError):
 
 
 @lru_cache(maxsize=1024)
-def _re2(pattern: str):
+def _re2(pattern: str) -> Callable[[str], object]:
     """A function telling whether `pattern`, compiled by RE2, occurs in a string (a list,
     or None). Raises re2.error with RE2's reason, or UnicodeEncodeError (a lone surrogate).
 
@@ -271,7 +286,7 @@ def _re2(pattern: str):
     return found.Match
 
 
-def _search(pattern: str, string: str):
+def _search(pattern: str, string: str) -> object:
     """`re.search` as jsonschema calls it with a schema's pattern, matched by RE2."""
     import re2
 
@@ -286,7 +301,7 @@ def _search(pattern: str, string: str):
 
 
 @cache
-def _format_checker():
+def _format_checker() -> FormatChecker:
     """Draft 2020-12's format checks with `regex` done by RE2, jsonschema's `re` swapped
     for RE2 as a side effect (see the module docstring): the one way in for both."""
     import re2
@@ -314,18 +329,19 @@ def _use_re2() -> None:
         except ImportError:  # named otherwise in another jsonschema version
             continue
         if getattr(module, "re", None) is re:
-            module.re = engine
+            module.re = engine  # type: ignore[attr-defined]  # a private module's global, that no stub declares
 
 
-def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
+def _locate(error: ValidationError, key_marks: Mapping[DataPath, Mark], value_marks: Mapping[DataPath, Mark]) -> Mark:
     """Where to point: the value at fault, its key, or the front-matter's first line."""
     path = tuple(error.absolute_path)
     if error.validator == "required":
         return Mark(1, 1)
     if error.validator == "additionalProperties":
         for key in _extra_keys(error):
-            if ((*path, key)) in key_marks:
-                return key_marks[(*path, key)]
+            key_path = (*path, key)
+            if key_path in key_marks:
+                return key_marks[key_path]
     while path:
         if path in value_marks:
             return value_marks[path]
@@ -335,14 +351,22 @@ def _locate(error: ValidationError, key_marks: dict, value_marks: dict) -> Mark:
     return Mark(1, 1)
 
 
-def _extra_keys(error: ValidationError) -> list:
+def _extra_keys(error: ValidationError) -> list[str]:
     """The keys an `additionalProperties` error is about: those that neither `properties`
     nor `patternProperties` name."""
-    named, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
-    return sorted(k for k in error.instance if k not in named and not any(_search(p, k) for p in patterns))
+    schema = _subschema(error)
+    named, patterns = schema.get("properties", {}), schema.get("patternProperties", {})
+    keys = error.instance if isinstance(error.instance, dict) else {}  # the keyword checks only objects
+    return sorted(k for k in keys if k not in named and not any(_search(p, k) for p in patterns))
 
 
-def field_name(path) -> str:
+def _subschema(error: ValidationError) -> Mapping[str, Any]:
+    """The schema object whose keyword failed. Always a mapping for the keywords asked
+    about: only a boolean schema (`false`) is not, and it fails with no keyword."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def field_name(path: Iterable[str | int]) -> str:
     """`depends_on[1]`, `lint.until`: how a path into the front-matter reads."""
     out = ""
     for part in path:
@@ -359,11 +383,11 @@ def _cut(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _quoted(value) -> str:
+def _quoted(value: object) -> str:
     return repr(_cut(str(value)))
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -375,7 +399,7 @@ def _shown(value) -> str:
     return str(value)
 
 
-def _type_of(value) -> str:
+def _type_of(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -391,7 +415,7 @@ def _type_of(value) -> str:
     return "empty value"
 
 
-def _expectation(schema) -> str | None:
+def _expectation(schema: object) -> str | None:
     """A phrase for what a (sub)schema accepts, when it is simple enough to say."""
     if not isinstance(schema, dict):
         return None  # a boolean schema
@@ -399,8 +423,9 @@ def _expectation(schema) -> str | None:
         return "one of " + _cut(", ".join(str(v) for v in schema["enum"]), 200)
     if "const" in schema:
         return _cut(str(schema["const"]))
-    if "description" in schema and len(schema["description"]) < 40:
-        return schema["description"]
+    description = schema.get("description")
+    if isinstance(description, str) and len(description) < 40:  # the metaschema makes it a string
+        return description
     if "type" in schema and isinstance(schema["type"], str):
         return _JSON_TYPES.get(schema["type"], schema["type"])
     if "$ref" in schema:
@@ -408,13 +433,21 @@ def _expectation(schema) -> str | None:
     return None
 
 
-def describe(error: ValidationError, root_schema: dict) -> str:
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "more than",
+    "exclusiveMaximum": "less than",
+}
+
+
+def describe(error: ValidationError, root_schema: Schema) -> str:
     """A sentence a person can act on, e.g. "`status` must be one of planned, ... (got 'doing')"."""
     name = field_name(error.absolute_path)
     subject = f"`{name}`" if name else "front-matter"
     got = f"(got {_shown(error.instance)})"
     kind = error.validator
-    value = error.validator_value
+    value: Any = error.validator_value  # the keyword's value in the schema: any JSON
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(value)
         message = f"missing required field `{_cut(missing)}`"
@@ -424,26 +457,16 @@ def describe(error: ValidationError, root_schema: dict) -> str:
     if kind == "const":
         return f"{subject} must be {_cut(str(value))} {got}"
     if kind == "type":
-        wanted = value if isinstance(value, list) else [value]
-        words = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
-        hint = ""
-        if isinstance(error.instance, bool) and "string" in wanted:
-            hint = "; quote it if it is meant as text"
-        return f"{subject} must be {words} (got {_type_of(error.instance)} {_shown(error.instance)}){hint}"
+        return _wrong_type(error, subject, value if isinstance(value, list) else [value])
     if kind == "format" and value == "date":
         return f"{subject} must be a real date as YYYY-MM-DD {got}"
     if kind == "format":
         return f"{subject} must be a valid {value} {got}"
-    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        bounds = {
-            "minimum": "at least",
-            "maximum": "at most",
-            "exclusiveMinimum": "more than",
-            "exclusiveMaximum": "less than",
-        }
-        if "minimum" in error.schema and "maximum" in error.schema:
-            return f"{subject} must be between {error.schema['minimum']} and {error.schema['maximum']} {got}"
-        return f"{subject} must be {bounds[kind]} {value} {got}"
+    if kind in _BOUNDS:
+        schema = _subschema(error)
+        if "minimum" in schema and "maximum" in schema:
+            return f"{subject} must be between {schema['minimum']} and {schema['maximum']} {got}"
+        return f"{subject} must be {_BOUNDS[kind]} {value} {got}"
     if kind == "minLength" and value == 1:
         return f"{subject} must not be empty"
     if kind == "pattern":
@@ -456,20 +479,34 @@ def describe(error: ValidationError, root_schema: dict) -> str:
             + ", ".join(f"`{_cut(k)}`" for k in extra[:10])
             + more
         )
-    if kind in ("anyOf", "oneOf"):
-        phrases = [_expectation(sub) for sub in value]
-        if all(phrases):
-            return f"{subject} must be {' or '.join(phrases)} {got}"
+    if kind in ("anyOf", "oneOf") and (alternatives := _alternatives(value)) is not None:
+        return f"{subject} must be {alternatives} {got}"
     # jsonschema's own wording quotes the whole value: quote it cut instead.
     return f"{subject}: " + _cut(error.message.replace(repr(error.instance), _shown(error.instance)), 200)
 
 
-def _condition(error: ValidationError, root_schema: dict) -> str:
+def _alternatives(subschemas: list[Any]) -> str | None:
+    """`a or b or c` for what an anyOf/oneOf accepts, when each alternative can be put in words."""
+    phrases = [_expectation(sub) for sub in subschemas]
+    said = [phrase for phrase in phrases if phrase]
+    return " or ".join(said) if len(said) == len(phrases) else None
+
+
+def _wrong_type(error: ValidationError, subject: str, wanted: list[Any]) -> str:
+    """`subject` must be of one of the JSON types `wanted` (names from the schema)."""
+    words = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
+    hint = ""
+    if isinstance(error.instance, bool) and "string" in wanted:
+        hint = "; quote it if it is meant as text"
+    return f"{subject} must be {words} (got {_type_of(error.instance)} {_shown(error.instance)}){hint}"
+
+
+def _condition(error: ValidationError, root_schema: Schema) -> str:
     """For a `required` inside if/then: " (required when `status` is done)"."""
     schema_path = list(error.schema_path)
     if "then" not in schema_path:
         return ""
-    node = root_schema
+    node: Any = root_schema  # walked by the path's keys and indexes, whatever JSON it meets
     try:  # jsonschema leaves `$ref` hops out of the path: give up the hint rather than guess
         for part in schema_path[: schema_path.index("then")]:
             node = node[part]

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 
 from tpm.errors import UsageError
+from tpm.vocabulary import parse_iso_date
 
 
 def parse_date(value: str, origin: str) -> datetime.date:
     """An ISO `YYYY-MM-DD` date, or a one-line usage error naming where it came from."""
-    text = value.strip()
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # not ISO week dates like 2026-W01-1
-            raise ValueError
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{origin}: {value!r} is not a date as YYYY-MM-DD") from None
+    day = parse_iso_date(value.strip())  # not ISO week dates like 2026-W01-1
+    if day is None:
+        raise UsageError(f"{origin}: {value!r} is not a date as YYYY-MM-DD")
+    return day
 
 
 def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
@@ -30,7 +27,7 @@ def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
         return parse_date(env, "TPM_TODAY")
     if timezone:
         try:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a timezone is set: start-up
 
             zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -18,17 +18,18 @@ characters that aliases repeat) and refusing unknown tags.
 from __future__ import annotations
 
 import bisect
+import enum
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple, Protocol, TypeAlias
 
 import yaml
 
-try:  # libyaml is several times faster; the pure-Python parser gives the same events.
-    from yaml import CSafeLoader as _EventLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _EventLoader
+# libyaml is several times faster; the pure-Python parser gives the same events. Whether
+# PyYAML was built with it decides.
+_EventLoader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 MAX_DEPTH = 32
 MAX_NODES = 10_000  # values after alias expansion
@@ -38,7 +39,10 @@ MAX_NODES = 10_000  # values after alias expansion
 MAX_ALIAS_CHARS = 256 * 1024
 MAX_NUMBER_CHARS = 100
 
-Path = tuple  # a path into the data: keys (str) and list indexes (int)
+Path: TypeAlias = tuple[str | int, ...]  # a path into the data: keys (str) and list indexes (int)
+Scalar: TypeAlias = str | int | float | bool | None
+# What `load` builds: mappings always have string keys (others are reported and dropped).
+YamlValue: TypeAlias = "Scalar | list[YamlValue] | dict[str, YamlValue]"
 
 _CORE = "tag:yaml.org,2002:"
 _NULL = re.compile(r"~|null|Null|NULL|")
@@ -50,6 +54,17 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 _EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+class _ParserMark(Protocol):
+    """A position as PyYAML's parsers (pure Python or libyaml) report it, 0-based."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
 
 
 class Mark(NamedTuple):
@@ -74,17 +89,28 @@ class LoadedYaml:
     reason. Duplicate keys and non-string keys are problems that still leave `data` usable.
     """
 
-    data: object = None
-    key_marks: dict = field(default_factory=dict)  # Path -> Mark of the mapping key
-    value_marks: dict = field(default_factory=dict)  # Path -> Mark of the value
-    problems: list = field(default_factory=list)
+    data: YamlValue = None
+    key_marks: dict[Path, Mark] = field(default_factory=dict)  # Mark of the mapping key
+    value_marks: dict[Path, Mark] = field(default_factory=dict)  # Mark of the value
+    problems: list[YamlProblem] = field(default_factory=list)
 
 
 class _LimitExceeded(Exception):
-    def __init__(self, mark: Mark, message: str):
+    def __init__(self, mark: Mark, message: str) -> None:
         super().__init__(message)
         self.mark = mark
         self.message = message
+
+
+class _Key(enum.Enum):
+    """What a mapping being built has instead of a pending key."""
+
+    NONE = enum.auto()  # the next value is a key
+    BAD = enum.auto()  # a key we reported and dropped (non-string, or a collection)
+
+
+_NO_KEY: Final = _Key.NONE
+_BAD_KEY: Final = _Key.BAD
 
 
 class _Frame:
@@ -92,26 +118,24 @@ class _Frame:
 
     __slots__ = ("anchor", "chars", "key", "key_lines", "path", "size", "start_mark", "value")
 
-    def __init__(self, value, path, anchor):
+    def __init__(
+        self, value: dict[str, YamlValue] | list[YamlValue], path: Path, anchor: str | None, start_mark: Mark
+    ) -> None:
         self.value = value
         self.path = path
         self.anchor = anchor
         self.size = 1
         self.chars = 0  # characters of its keys and scalars, aliases expanded
-        self.key = _NO_KEY
-        self.start_mark = None
-        self.key_lines = {}  # key -> line where it first appeared
-
-
-_NO_KEY = object()
-_BAD_KEY = object()  # a key we reported and dropped (non-string, or a collection)
+        self.key: str | _Key = _NO_KEY
+        self.start_mark = start_mark
+        self.key_lines: dict[str, int] = {}  # key -> line where it first appeared
 
 
 def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
 
 
-def _plain_scalar(text: str):
+def _plain_scalar(text: str) -> Scalar:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
     if _NULL.fullmatch(text):
         return None
@@ -132,7 +156,7 @@ def _plain_scalar(text: str):
     return text
 
 
-def _tagged_scalar(tag: str, text: str, mark: Mark):
+def _tagged_scalar(tag: str, text: str, mark: Mark) -> Scalar:
     """Resolve a scalar with an explicit core tag; anything else is refused."""
     if tag == _CORE + "str":
         return text
@@ -165,13 +189,13 @@ def load(text: str, first_line: int) -> LoadedYaml:
     offset = first_line - 1
     if _EXTRA_BREAKS.search(text) is None:
 
-        def mark_of(event_mark) -> Mark:
+        def mark_of(event_mark: _ParserMark) -> Mark:
             return Mark(event_mark.line + 1 + offset, event_mark.column + 1)
 
     else:  # the parser counts NEL, LS and PS as line breaks; editors and we do not
         newlines = [i for i, char in enumerate(text) if char == "\n"]
 
-        def mark_of(event_mark) -> Mark:
+        def mark_of(event_mark: _ParserMark) -> Mark:
             index = min(event_mark.index, len(text))
             line = bisect.bisect_left(newlines, index)
             line_start = newlines[line - 1] + 1 if line else 0
@@ -210,7 +234,7 @@ def load(text: str, first_line: int) -> LoadedYaml:
     return result
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where: _ParserMark | None) -> str:
     parts = [p for p in (exc.context, exc.problem) if p]
     message = "; ".join(parts) if parts else "invalid YAML"
     if where is not None:
@@ -221,107 +245,123 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where) -> str:
     return "invalid YAML: " + message
 
 
-def _build(text: str, mark_of, result: LoadedYaml):
-    """Turn the event stream into plain values, enforcing every limit as it goes."""
-    stack: list[_Frame] = []
-    anchors: dict[str, tuple[object, int, int]] = {}  # anchor -> (value, expanded size, characters)
-    total = 0
-    alias_chars = 0
-    documents = 0
-    root = None
-    have_root = False
+class _Tree:
+    """The values built so far: the collections still open, the anchors, and the running
+    count of values (aliases expanded) that `MAX_NODES` caps."""
 
-    def attach(value, size: int, chars: int, path_mark: Mark, anchor: str | None) -> None:
-        nonlocal root, have_root, total
-        total += size
-        if total > MAX_NODES:
+    __slots__ = ("anchors", "have_root", "result", "root", "stack", "total")
+
+    def __init__(self, result: LoadedYaml) -> None:
+        self.result = result
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[YamlValue, int, int]] = {}  # anchor -> (value, expanded size, characters)
+        self.total = 0
+        self.root: YamlValue = None
+        self.have_root = False
+
+    def attach(self, value: YamlValue, size: int, chars: int, path_mark: Mark, anchor: str | None) -> None:
+        """Put a finished value where it belongs: the root, a list item, a key or a key's value."""
+        self.total += size
+        if self.total > MAX_NODES:
             raise _LimitExceeded(
                 path_mark,
                 f"front-matter expands to more than {MAX_NODES} values (aliases or size); refusing to load it",
             )
         if anchor:
-            anchors[anchor] = (value, size, chars)
-        if not stack:
-            root, have_root = value, True
-            result.value_marks[()] = path_mark
+            self.anchors[anchor] = (value, size, chars)
+        if not self.stack:
+            self.root, self.have_root = value, True
+            self.result.value_marks[()] = path_mark
             return
-        parent = stack[-1]
+        parent = self.stack[-1]
         parent.size += size
         parent.chars += chars
         if isinstance(parent.value, list):
-            path = (*parent.path, len(parent.value))
+            path: Path = (*parent.path, len(parent.value))
             parent.value.append(value)
-            result.value_marks[path] = path_mark
+            self.result.value_marks[path] = path_mark
         elif parent.key is _NO_KEY:
-            _set_key(parent, value, path_mark, result)
+            _set_key(parent, value, path_mark, self.result)
         else:
             if parent.key is not _BAD_KEY:
                 path = (*parent.path, parent.key)
                 parent.value[parent.key] = value
-                result.value_marks[path] = path_mark
+                self.result.value_marks[path] = path_mark
             parent.key = _NO_KEY
 
-    def child_path() -> Path:
-        if not stack:
+    def child_path(self) -> Path:
+        """The path of the next value to be attached."""
+        if not self.stack:
             return ()
-        parent = stack[-1]
+        parent = self.stack[-1]
         if isinstance(parent.value, list):
             return (*parent.path, len(parent.value))
         if parent.key is _NO_KEY or parent.key is _BAD_KEY:  # under a key that was reported
             return (*parent.path, "?")
         return (*parent.path, parent.key)
 
+    def close(self) -> None:
+        """Attach the innermost open collection, now complete."""
+        frame = self.stack.pop()
+        # The frame's own size was counted value by value; attach adds it once more,
+        # so take it back out of the running total first.
+        self.total -= frame.size - 1
+        self.attach(frame.value, frame.size, frame.chars, frame.start_mark, frame.anchor)
+
+
+def _build(text: str, mark_of: Callable[[_ParserMark], Mark], result: LoadedYaml) -> YamlValue:
+    """Turn the event stream into plain values, enforcing every limit as it goes."""
+    tree = _Tree(result)
+    alias_chars = 0
+    documents = 0
     for event in yaml.parse(text, Loader=_EventLoader):
-        kind = type(event)
-        if kind is yaml.DocumentStartEvent:
+        if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
+                assert event.start_mark is not None  # the parser marks every event
                 raise _LimitExceeded(
                     mark_of(event.start_mark),
                     "front-matter holds more than one YAML document; keep one mapping between the --- lines",
                 )
             continue
-        if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
             continue
+        assert event.start_mark is not None  # the parser marks every event
         mark = mark_of(event.start_mark)
-        if kind is yaml.ScalarEvent:
+        if isinstance(event, yaml.ScalarEvent):
             value = _scalar(event, mark)
-            attach(value, 1, len(event.value), mark, event.anchor)
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
+            tree.attach(value, 1, len(event.value), mark, event.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in tree.anchors:
                 raise _LimitExceeded(mark, f"alias *{event.anchor} refers to no anchor defined before it")
-            value, size, chars = anchors[event.anchor]
+            aliased, size, chars = tree.anchors[event.anchor]
             alias_chars += chars
             if alias_chars > MAX_ALIAS_CHARS:
                 raise _LimitExceeded(
                     mark,
                     f"front-matter aliases repeat more than {MAX_ALIAS_CHARS:,} characters; refusing to load it",
                 )
-            attach(value, size, chars, mark, None)
-        elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            tree.attach(aliased, size, chars, mark, None)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             tag = event.tag
-            expected = _CORE + ("map" if kind is yaml.MappingStartEvent else "seq")
-            if tag not in (None, "!", expected):
+            is_mapping = isinstance(event, yaml.MappingStartEvent)
+            expected = _CORE + ("map" if is_mapping else "seq")
+            if tag is not None and tag not in ("!", expected):
                 raise _LimitExceeded(mark, f"unsupported YAML tag {_short_tag(tag)}")
-            if len(stack) >= MAX_DEPTH:
+            if len(tree.stack) >= MAX_DEPTH:
                 raise _LimitExceeded(mark, f"front-matter nests deeper than {MAX_DEPTH} levels")
-            frame = _Frame({} if kind is yaml.MappingStartEvent else [], child_path(), event.anchor)
-            frame.start_mark = mark
-            stack.append(frame)
-        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-            frame = stack.pop()
-            # The frame's own size was counted value by value; attach adds it once more,
-            # so take it back out of the running total first.
-            total -= frame.size - 1
-            attach(frame.value, frame.size, frame.chars, frame.start_mark, frame.anchor)
-    return root if have_root else None
+            empty: dict[str, YamlValue] | list[YamlValue] = {} if is_mapping else []
+            tree.stack.append(_Frame(empty, tree.child_path(), event.anchor, mark))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            tree.close()
+    return tree.root if tree.have_root else None
 
 
-def _scalar(event, mark: Mark):
+def _scalar(event: yaml.ScalarEvent, mark: Mark) -> Scalar:
     tag = event.tag
     text = event.value
     plain = event.implicit[0]
-    if tag in (None, "!"):
+    if tag is None or tag == "!":
         if plain and tag is None:
             _check_number_length(text, mark)
             return _plain_scalar(text)
@@ -332,7 +372,7 @@ def _scalar(event, mark: Mark):
     return _tagged_scalar(tag, text, mark)
 
 
-def _set_key(frame: _Frame, key, mark: Mark, result: LoadedYaml) -> None:
+def _set_key(frame: _Frame, key: YamlValue, mark: Mark, result: LoadedYaml) -> None:
     """Take the next key of a mapping, reporting duplicates and keys that are not strings."""
     if not isinstance(key, str):
         shown = "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else repr(key)
@@ -353,4 +393,5 @@ def _set_key(frame: _Frame, key, mark: Mark, result: LoadedYaml) -> None:
     else:
         frame.key_lines[key] = mark.line
     frame.key = key
-    result.key_marks[(*frame.path, key)] = mark
+    path: Path = (*frame.path, key)  # named: mypy reads `d[(*a, b)]` as 3.11's `d[*a, b]`
+    result.key_marks[path] = mark

@@ -21,7 +21,8 @@ Shape (version 1):
      "actions": [{"date", "text", "owner", "overdue", "postmortem", "path", "link", "line"}]}
 
 Dates are ISO strings or null; `link` is the document's path relative to where the report
-is written, percent-encoded.
+is written, percent-encoded. The TypedDicts below spell this shape out for the type checker;
+at run time they are plain dicts.
 """
 
 from __future__ import annotations
@@ -29,20 +30,144 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from tpm.diagnostic import Severity
-from tpm.model import natural_key, parse_iso_date
 from tpm.report.escape import link as encode_link
 from tpm.rules.content import has_mitigation, risk_score
 from tpm.rules.references import named_successors
+from tpm.vocabulary import natural_key, parse_iso_date
+
+if TYPE_CHECKING:
+    from tpm.config import Config
+    from tpm.history import History, Slip
+    from tpm.model import Document, Project
+    from tpm.pipeline import Run
 
 HISTORY_RULES = ("stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone")
 PHASES = ("kickoff", "requirements", "planning", "design", "development", "testing", "deployment", "closure")
 TOP_RISKS = 10
 
+Linker = Callable[[str], str]  # a repository-relative path -> the link to it from the report
 
-def build(run, link_base: str, name: str) -> dict:
+
+class Health(TypedDict):
+    documents: int
+    errors: int
+    warnings: int
+    infos: int
+    overdue_milestones: int
+    overdue_actions: int
+    unreviewed_high_risks: int
+    history: bool
+
+
+class Progress(TypedDict):
+    done: int
+    total: int
+
+
+class CheckpointItem(TypedDict):
+    date: str
+    text: str
+    done: bool
+    owner: str | None
+
+
+class Slips(TypedDict):
+    count: int
+    days: int
+    moves: list[Slip]
+
+
+class MilestoneRow(TypedDict):
+    id: str | None
+    title: str | None
+    path: str
+    link: str
+    owner: str | None
+    status: str | None
+    phase: str | None
+    start: str | None
+    due: str | None
+    completed: str | None
+    checkpoints: Progress
+    checkpoint_items: list[CheckpointItem]
+    days_late: int | None
+    days_left: int | None
+    slips: Slips
+
+
+class RiskRow(TypedDict):
+    id: str | None
+    title: str | None
+    path: str
+    link: str
+    score: int
+    band: str
+    likelihood: int
+    impact: int
+    owner: str | None
+    status: str | None
+    last_review: str | None
+    review_age_days: int | None
+    mitigated: bool
+
+
+class Risks(TypedDict):
+    heatmap: list[list[int]]
+    high_band: int
+    open: int
+    top: list[RiskRow]
+
+
+class AttentionItem(TypedDict):
+    id: str | None
+    path: str
+    link: str
+    line: int
+    rule: str
+    severity: str
+    message: str
+
+
+class DecisionRow(TypedDict):
+    id: str | None
+    title: str | None
+    path: str
+    link: str
+    status: str | None
+    date: str | None
+    supersedes: list[str]
+    superseded_by: list[str]
+
+
+class ActionRow(TypedDict):
+    date: str | None
+    text: str
+    owner: str | None
+    overdue: bool
+    postmortem: str | None
+    path: str
+    link: str
+    line: int
+
+
+class Report(TypedDict):
+    version: int
+    project: str
+    today: str
+    health: Health
+    milestones: list[MilestoneRow]
+    risks: Risks
+    attention: list[AttentionItem]
+    decisions: list[DecisionRow]
+    actions: list[ActionRow]
+
+
+def build(run: Run, link_base: str, name: str) -> Report:
     """The report of a finished lint run. `link_base` is the repository-relative folder the
     report will live in ("" for the root)."""
     project, result, today = run.project, run.result, run.today
@@ -83,20 +208,20 @@ def build(run, link_base: str, name: str) -> dict:
     }
 
 
-def _id_of(project, path: str) -> str | None:
+def _id_of(project: Project, path: str) -> str | None:
     document = project.by_path.get(path)
     return document.id if document else None
 
 
-def _by_id(documents) -> list:
+def _by_id(documents: Iterable[Document]) -> list[Document]:
     return sorted(documents, key=lambda d: (natural_key(d.id or ""), d.path))
 
 
-def _iso(value) -> str | None:
+def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, datetime.date) else None
 
 
-def _health(run, milestones: list) -> dict:
+def _health(run: Run, milestones: list[MilestoneRow]) -> Health:
     result = run.result
     return {
         "documents": result.files,
@@ -112,7 +237,7 @@ def _health(run, milestones: list) -> dict:
     }
 
 
-def _milestone(document, history, today: datetime.date, link) -> dict:
+def _milestone(document: Document, history: History | None, today: datetime.date, link: Linker) -> MilestoneRow:
     items = [t for t in document.body.tasks if t.section == "checkpoints"]
     due = document.date("due")
     open_status = document.status in ("planned", "in-progress")
@@ -134,7 +259,7 @@ def _milestone(document, history, today: datetime.date, link) -> dict:
         "completed": _iso(document.date("completed")),
         "checkpoints": {"done": sum(1 for t in items if t.done), "total": len(items)},
         "checkpoint_items": [
-            {"date": _iso(t.date), "text": t.text, "done": t.done, "owner": t.owner} for t in items if t.date
+            {"date": t.date.isoformat(), "text": t.text, "done": t.done, "owner": t.owner} for t in items if t.date
         ],
         "days_late": (today - due).days if open_status and due and due < today else None,
         "days_left": (due - today).days if open_status and due and due >= today else None,
@@ -142,9 +267,9 @@ def _milestone(document, history, today: datetime.date, link) -> dict:
     }
 
 
-def _risks(project, history, today: datetime.date, link, config) -> dict:
+def _risks(project: Project, history: History | None, today: datetime.date, link: Linker, config: Config) -> Risks:
     heatmap = [[0] * 5 for _ in range(5)]  # rows: likelihood 5..1, columns: impact 1..5
-    rows = []
+    rows: list[RiskRow] = []
     for risk in project.of_type("risk"):
         score = risk_score(risk)
         if score is None or risk.status not in ("open", "mitigating"):
@@ -176,7 +301,7 @@ def _risks(project, history, today: datetime.date, link, config) -> dict:
     return {"heatmap": heatmap, "high_band": config.risk_high, "open": len(rows), "top": rows[:TOP_RISKS]}
 
 
-def _decision(document, link) -> dict:
+def _decision(document: Document, link: Linker) -> DecisionRow:
     return {
         "id": document.id,
         "title": document.title,
@@ -189,8 +314,8 @@ def _decision(document, link) -> dict:
     }
 
 
-def _actions(project, today: datetime.date, link) -> list:
-    rows = []
+def _actions(project: Project, today: datetime.date, link: Linker) -> list[ActionRow]:
+    rows: list[ActionRow] = []
     for postmortem in project.of_type("postmortem"):
         for item in postmortem.body.tasks:
             if item.section == "action items" and not item.done:
@@ -210,7 +335,7 @@ def _actions(project, today: datetime.date, link) -> list:
     return rows
 
 
-def link_base_for(root, cwd, output: str | None) -> str:
+def link_base_for(root: Path, cwd: Path, output: str | None) -> str:
     """The repository-relative folder the report's links start from."""
     folder = (cwd / output).resolve().parent if output else cwd.resolve()
     try:

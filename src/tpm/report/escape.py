@@ -13,7 +13,7 @@ _MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]|~])")
 _MERMAID_UNSAFE = re.compile(r"[^\w .,()/&+-]+")
 
 
-def cell(text) -> str:
+def cell(text: object) -> str:
     """Text for a Markdown table cell or list item: one line, HTML and Markdown inert,
     controls and undecodable bytes shown as `\\xNN` (its backslash escaped for Markdown)."""
     value = terminal(" ".join(str(text if text is not None else "").split()))
@@ -21,7 +21,7 @@ def cell(text) -> str:
     return _MARKDOWN_ACTIVE.sub(r"\\\1", value)
 
 
-def mermaid_label(text, limit: int = 60) -> str:
+def mermaid_label(text: object, limit: int = 60) -> str:
     """A Mermaid gantt label: `:`, `#`, `;`, quotes, brackets and the like become spaces
     (Mermaid splits task lines at `:` and reads `#` and `;` as syntax), one line, at most
     `limit` characters. Only word characters and a few marks are kept, so no control,

@@ -10,15 +10,19 @@ and ids are generated (`t1`, `t2`, ...), never taken from user text.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from tpm.report.data import PHASES
 from tpm.report.escape import mermaid_label
+
+if TYPE_CHECKING:
+    from tpm.report.data import MilestoneRow
 
 MAX_BARS = 60
 RECENT_DAYS = 30
 
 
-def _shown(milestone: dict, today: datetime.date) -> bool:
+def _shown(milestone: MilestoneRow, today: datetime.date) -> bool:
     """Open milestones, and those finished in the last 30 days."""
     if milestone["due"] is None:
         return False
@@ -28,20 +32,20 @@ def _shown(milestone: dict, today: datetime.date) -> bool:
     return True
 
 
-def _tags(milestone: dict) -> list[str]:
+def _tags(milestone: MilestoneRow) -> list[str]:
     if milestone["status"] in ("done", "cancelled"):
         return ["done"]
     tags = ["crit"] if milestone["days_late"] is not None else []
     return tags + (["active"] if milestone["status"] == "in-progress" else [])
 
 
-def render(milestones: list, today: datetime.date) -> tuple[str, int]:
+def render(milestones: list[MilestoneRow], today: datetime.date) -> tuple[str, int]:
     """The chart, and how many milestones it left out to stay readable."""
     shown = sorted((m for m in milestones if _shown(m, today)), key=lambda m: (m["due"], m["id"] or ""))
     left_out = max(len(shown) - MAX_BARS, 0)
     shown = shown[:MAX_BARS]
     by_phase = any(m["phase"] for m in shown)
-    sections: dict[str, list] = {}
+    sections: dict[str, list[MilestoneRow]] = {}
     for milestone in shown:
         key = (milestone["phase"] or "no phase") if by_phase else (milestone["status"] or "no status")
         sections.setdefault(key, []).append(milestone)
@@ -57,10 +61,12 @@ def render(milestones: list, today: datetime.date) -> tuple[str, int]:
         for milestone in sections[section]:
             counter += 1
             bar = f"t{counter}"
-            start = min(milestone["start"] or milestone["due"], milestone["due"])
+            due = milestone["due"]
+            assert due is not None  # _shown keeps only milestones with a due date
+            start = min(milestone["start"] or due, due)
             tags = ", ".join([*_tags(milestone), bar])
             label = _label(f"{milestone['id'] or ''} {milestone['title'] or ''}")
-            lines.append(f"    {label} :{tags}, {start}, {milestone['due']}")
+            lines.append(f"    {label} :{tags}, {start}, {due}")
             for item in milestone["checkpoint_items"]:
                 counter += 1
                 done = item["done"]
@@ -103,7 +109,7 @@ def _label(text: str, limit: int = 60) -> str:
     return label
 
 
-def _section_order(name: str):
+def _section_order(name: str) -> tuple[int, int, str]:
     statuses = ("in-progress", "planned", "done", "cancelled")
     if name in PHASES:
         return (0, PHASES.index(name), name)

@@ -4,22 +4,35 @@ It draws what data.py decided; every user string goes through escape.cell."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from tpm.report import gantt
 from tpm.report.escape import cell
 from tpm.wording import plural
 
+if TYPE_CHECKING:
+    from tpm.report.data import (
+        ActionRow,
+        AttentionItem,
+        DecisionRow,
+        Health,
+        MilestoneRow,
+        Report,
+        RiskRow,
+        Risks,
+    )
 
-def _link(text, target: str) -> str:
+
+def _link(text: object, target: str) -> str:
     return f"[{cell(text)}]({target})"
 
 
-def _name(row: dict) -> str:
+def _name(row: MilestoneRow | RiskRow | DecisionRow) -> str:
     """A document's id, or its file name when it has none."""
     return row["id"] or row["path"].rsplit("/", 1)[-1]
 
 
-def render(data: dict) -> str:
+def render(data: Report) -> str:
     today = datetime.date.fromisoformat(data["today"])
     out: list[str] = [f"# {cell(data['project'])}: project status", ""]
     out += [*_health(data["health"], data["today"]), ""]
@@ -33,7 +46,7 @@ def render(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def _health(health: dict, today: str) -> list[str]:
+def _health(health: Health, today: str) -> list[str]:
     problems = f"{plural(health['errors'], 'error')}, {plural(health['warnings'], 'warning')}"
     state = "healthy" if not health["errors"] and not health["warnings"] else problems
     parts = [
@@ -47,7 +60,7 @@ def _health(health: dict, today: str) -> list[str]:
     return [line]
 
 
-def _schedule(milestone: dict) -> str:
+def _schedule(milestone: MilestoneRow) -> str:
     if milestone["days_late"] is not None:
         return f"**{plural(milestone['days_late'], 'day')} late**"
     if milestone["days_left"] is not None:
@@ -55,14 +68,14 @@ def _schedule(milestone: dict) -> str:
     return "·"
 
 
-def _slips(milestone: dict) -> str:
+def _slips(milestone: MilestoneRow) -> str:
     slips = milestone["slips"]
     if not slips["count"]:
         return "·"
     return f"{slips['count']}× (+{plural(slips['days'], 'day')})"
 
 
-def _milestones(milestones: list, today: datetime.date) -> list[str]:
+def _milestones(milestones: list[MilestoneRow], today: datetime.date) -> list[str]:
     out = ["## Milestones", ""]
     if not milestones:
         return [*out, "No milestones yet.", ""]
@@ -84,7 +97,7 @@ def _milestones(milestones: list, today: datetime.date) -> list[str]:
     return out
 
 
-def _risks(risks: dict) -> list[str]:
+def _risks(risks: Risks) -> list[str]:
     out = ["## Risks", ""]
     if not risks["open"]:
         return [*out, "No open risks.", ""]
@@ -108,28 +121,30 @@ def _risks(risks: dict) -> list[str]:
         "| --- | --- | --- | --- | --- |",
     ]
     for r in risks["top"]:
-        review = f"{r['last_review']} ({plural(r['review_age_days'], 'day')} ago)" if r["last_review"] else "·"
+        age = r["review_age_days"]  # known exactly when last_review is
+        review = f"{r['last_review']} ({plural(age, 'day')} ago)" if age is not None else "·"
+        score = f"{r['score']} ({r['likelihood']}×{r['impact']}, {r['band']})"
+        mitigated = "yes" if r["mitigated"] else "**missing**"
         out.append(
-            f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {r['score']} ({r['likelihood']}×{r['impact']}, {r['band']}) "
-            f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {'yes' if r['mitigated'] else '**missing**'} |"
+            f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {score} "
+            f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {mitigated} |"
         )
     return [*out, ""]
 
 
-def _attention(items: list, history: bool) -> list[str]:
+def _attention(items: list[AttentionItem], history: bool) -> list[str]:
     out = ["## Stale and unreviewed", ""]
     if not history:
         return [*out, "Not checked: git history was not read.", ""]
     if not items:
         return [*out, "Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
     for item in items:
-        out.append(
-            f"- {_link(item['id'] or item['path'], item['link'])} line {item['line']}, {item['rule']}: {cell(item['message'])}"
-        )
+        target = _link(item["id"] or item["path"], item["link"])
+        out.append(f"- {target} line {item['line']}, {item['rule']}: {cell(item['message'])}")
     return [*out, ""]
 
 
-def _decisions(decisions: list) -> list[str]:
+def _decisions(decisions: list[DecisionRow]) -> list[str]:
     out = ["## Decisions", ""]
     if not decisions:
         return [*out, "No decisions recorded.", ""]
@@ -148,7 +163,7 @@ def _decisions(decisions: list) -> list[str]:
     return [*out, ""]
 
 
-def _actions(actions: list) -> list[str]:
+def _actions(actions: list[ActionRow]) -> list[str]:
     out = ["## Open action items", ""]
     if not actions:
         return [*out, "None open.", ""]

@@ -3,13 +3,18 @@ stable fingerprint, severity (info ... blocker) and location.path / location.lin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tpm.diagnostic import Severity
 from tpm.escaping import json_dumps
+
+if TYPE_CHECKING:
+    from tpm.engine import Result
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INFO: "info"}
 
 
-def render(result) -> str:
+def render(result: Result) -> str:
     issues = [
         {
             "type": "issue",

@@ -12,10 +12,15 @@ command values; the plain lines are wrapped in `::stop-commands::`, so that a fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tpm.diagnostic import Severity
 from tpm.escaping import workflow_data, workflow_log, workflow_property
 from tpm.reporters import text
 from tpm.report.escape import cell
+
+if TYPE_CHECKING:
+    from tpm.engine import Result
 
 SHOWN_PER_KIND = 10
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub reads at most 1 MiB per step summary
@@ -25,9 +30,10 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 escape_data, escape_property = workflow_data, workflow_property  # their names before escaping.py
 
 
-def render(result) -> str:
+def render(result: Result) -> str:
     ordered = sorted(result.diagnostics, key=lambda d: (d.severity.rank, d))
-    lines, shown = [], {kind: 0 for kind in Severity}
+    lines: list[str] = []
+    shown = {kind: 0 for kind in Severity}
     for d in ordered:
         if shown[d.severity] >= SHOWN_PER_KIND:
             continue
@@ -50,7 +56,7 @@ def render(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def step_summary(result) -> str:
+def step_summary(result: Result) -> str:
     """A Markdown summary for the job page, cut to stay within GitHub's 1 MiB."""
     out = ["## tpm check", "", text.summary(result), ""]
     if result.diagnostics:

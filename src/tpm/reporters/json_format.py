@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tpm.diagnostic import Severity
 from tpm.escaping import json_dumps
 
+if TYPE_CHECKING:
+    from tpm.engine import Result
 
-def render(result) -> str:
+
+def render(result: Result) -> str:
     document = {
         "version": 1,
         "today": result.today.isoformat(),

@@ -8,14 +8,19 @@ and Jenkins drop a report that is not well-formed, so every path and message goe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from tpm.diagnostic import Severity
 from tpm.escaping import path_text, xml_text
 
+if TYPE_CHECKING:
+    from tpm.diagnostic import Diagnostic
+    from tpm.engine import Result
 
-def render(result, strict: bool = False) -> str:
-    by_path: dict[str, list] = {}
+
+def render(result: Result, strict: bool = False) -> str:
+    by_path: dict[str, list[Diagnostic]] = {}
     for d in result.diagnostics:
         by_path.setdefault(d.path, []).append(d)
     paths = sorted(set(result.paths) | set(by_path))
@@ -53,5 +58,5 @@ def render(result, strict: bool = False) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
 
 
-def _fails(found: list, strict: bool) -> bool:
+def _fails(found: list[Diagnostic], strict: bool) -> bool:
     return bool(found) and (strict or any(d.severity is Severity.ERROR for d in found))

@@ -8,16 +8,21 @@ the passing of days (see engine.fingerprints).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tpm import __version__
 from tpm.diagnostic import Severity
 from tpm.escaping import json_dumps
 from tpm.report.escape import link
 from tpm.rules import all_rules
 
+if TYPE_CHECKING:
+    from tpm.engine import Result
+
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render(result) -> str:
+def render(result: Result) -> str:
     rules = all_rules()
     index = {rule.slug: number for number, rule in enumerate(rules)}
     driver = {

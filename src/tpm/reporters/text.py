@@ -5,16 +5,21 @@ line: a file name cannot clear the screen, write the clipboard or start a new li
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tpm.diagnostic import Severity
 from tpm.escaping import path_text, terminal
 from tpm.wording import plural
 
+if TYPE_CHECKING:
+    from tpm.engine import Result
 
-def render(result) -> str:
+
+def render(result: Result) -> str:
     return "\n".join([*finding_lines(result), summary(result)]) + "\n"
 
 
-def finding_lines(result) -> list[str]:
+def finding_lines(result: Result) -> list[str]:
     """One inert line per finding, in the result's order."""
     return [
         f"{path_text(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.rule} {_one_line(d.message)}"
@@ -27,7 +32,7 @@ def _one_line(message: str) -> str:
     return terminal(message.replace("\r", " ").replace("\n", " "))
 
 
-def summary(result) -> str:
+def summary(result: Result) -> str:
     """One line: files checked, counts by severity, and any rules skipped."""
     counts = [
         plural(result.count(Severity.ERROR), "error"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.rules.registry import rule
+from tpm.model import Document
+from tpm.rules.registry import Context, rule
 
 
 @rule("invalid-checkpoint", "TPM007", "error")
-def invalid_checkpoint(document, ctx):
+def invalid_checkpoint(document: Document, ctx: Context) -> Iterator[Finding]:
     """A checkpoint or action item has no valid ISO date.
 
     Checkpoints are GFM task items under a `Checkpoints` heading in a milestone; action

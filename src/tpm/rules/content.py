@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.document import heading_key
-from tpm.rules.registry import rule
+from tpm.document import Section
+from tpm.model import Document
+from tpm.rules.registry import Context, rule
+from tpm.vocabulary import RISK_OPEN, heading_key
 
 
-def _section(document, title: str):
+def _section(document: Document, title: str) -> Section | None:
     wanted = heading_key(title)
     return next((s for s in document.body.sections if heading_key(s.title) == wanted), None)
 
 
-def has_mitigation(document) -> bool:
+def has_mitigation(document: Document) -> bool:
     """A `mitigation` field, or a `Mitigation` section with something in it."""
     if document.text("mitigation"):
         return True
@@ -20,7 +24,7 @@ def has_mitigation(document) -> bool:
     return section is not None and section.has_content
 
 
-def risk_score(document) -> int | None:
+def risk_score(document: Document) -> int | None:
     likelihood, impact = document.data.get("likelihood"), document.data.get("impact")
     if type(likelihood) is int and type(impact) is int:
         return likelihood * impact
@@ -28,7 +32,7 @@ def risk_score(document) -> int | None:
 
 
 @rule("risk-unmitigated", "TPM301", "error")
-def risk_unmitigated(document, ctx):
+def risk_unmitigated(document: Document, ctx: Context) -> Iterator[Finding]:
     """An open high-band risk has no `owner` or no mitigation.
 
     A risk's score is likelihood × impact; at or above the high band (15, configurable as
@@ -36,7 +40,7 @@ def risk_unmitigated(document, ctx):
     a non-empty `Mitigation` section. Open means `open` or `mitigating`; `accepted` and
     `closed` risks are not judged. Reported at the `status` value.
     """
-    if document.type != "risk" or document.status not in ("open", "mitigating"):
+    if document.type != "risk" or document.status not in RISK_OPEN:
         return
     score = risk_score(document)
     if score is None or ctx.config.band(score) != "high":
@@ -58,7 +62,7 @@ def risk_unmitigated(document, ctx):
 
 
 @rule("missing-section", "TPM302", "warning")
-def missing_section(document, ctx):
+def missing_section(document: Document, ctx: Context) -> Iterator[Finding]:
     """A required body section is absent or empty.
 
     Required sections are set per type (`required_sections` in `[types.NAME]`); by

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.rules.registry import rule
+from tpm.model import Document, Project
+from tpm.rules.registry import Context, rule
+from tpm.vocabulary import MILESTONE_OPEN
 from tpm.wording import plural
 
 
 @rule("overdue-milestone", "TPM201", "error")
-def overdue_milestone(document, ctx):
+def overdue_milestone(document: Document, ctx: Context) -> Iterator[Finding]:
     """A `planned` or `in-progress` milestone's `due` date is before today.
 
     Either the work is late and the plan should say so (move `due`, and let the slip show
     in history), or it is finished and the status should be `done` with a `completed`
     date. Reported at the `due` value. This is the rule that fails CI on late work.
     """
-    if document.type != "milestone" or document.status not in ("planned", "in-progress"):
+    if document.type != "milestone" or document.status not in MILESTONE_OPEN:
         return
     due = document.date("due")
     if due is not None and due < ctx.today:
@@ -30,7 +34,7 @@ def overdue_milestone(document, ctx):
 
 
 @rule("overdue-action", "TPM202", "warning")
-def overdue_action(document, ctx):
+def overdue_action(document: Document, ctx: Context) -> Iterator[Finding]:
     """An open post-mortem action item's date is before today.
 
     Action items are the dated task items under a post-mortem's `Action items` heading:
@@ -52,7 +56,7 @@ def overdue_action(document, ctx):
 
 
 @rule("stale-decision", "TPM203", "warning", options={"decide_within_days": 30})
-def stale_decision(document, ctx):
+def stale_decision(document: Document, ctx: Context) -> Iterator[Finding]:
     """A decision is still `proposed` more than `decide_within_days` (30) after its `date`.
 
     A proposal that nobody accepts or rejects blocks the work that depends on it. Decide
@@ -72,7 +76,7 @@ def stale_decision(document, ctx):
 
 
 @rule("missing-postmortem", "TPM204", "warning", scope="project", options={"postmortem_within_days": 14})
-def missing_postmortem(project, ctx):
+def missing_postmortem(project: Project, ctx: Context) -> Iterator[Finding]:
     """A milestone `done` for more than `postmortem_within_days` (14) has no post-mortem.
 
     Closure means looking back: each finished milestone gets a post-mortem whose

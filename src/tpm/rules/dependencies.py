@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
+from typing import TypeAlias
 
 from tpm.diagnostic import Finding
-from tpm.model import natural_key
-from tpm.rules.registry import rule
+from tpm.model import Project, Reference
+from tpm.rules.registry import Context, rule
+from tpm.vocabulary import MILESTONE_CLOSED, natural_key
+
+Graph: TypeAlias = dict[str, list[tuple[str, Reference]]]
 
 
-def _graph(project) -> dict:
+def _graph(project: Project) -> Graph:
     """Milestone id -> [(dependency id, reference)] in file order, existing milestones only."""
-    graph: dict[str, list] = {}
+    graph: Graph = {}
     for reference in project.references:
         source = reference.source
         if source.type != "milestone" or reference.field != "depends_on" or source.id is None:
@@ -22,9 +27,13 @@ def _graph(project) -> dict:
     return graph
 
 
-def _strongly_connected(graph: dict) -> list[set]:
+def _strongly_connected(graph: Graph) -> list[set[str]]:
     """Tarjan's algorithm, iterative so that long chains cannot hit the recursion limit."""
-    index, low, on_stack, stack, components = {}, {}, set(), [], []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[set[str]] = []
     counter = 0
     for start in sorted(graph, key=natural_key):
         if start in index:
@@ -61,9 +70,9 @@ def _strongly_connected(graph: dict) -> list[set]:
     return components
 
 
-def _cycle_through(start: str, component: set, graph: dict) -> list:
+def _cycle_through(start: str, component: set[str], graph: Graph) -> list[Reference]:
     """The shortest path start -> ... -> start inside one component, as references."""
-    previous = {}
+    previous: dict[str, tuple[str, Reference]] = {}  # node -> (the node before it, the edge between)
     queue = deque([start])
     while queue:
         node = queue.popleft()
@@ -73,17 +82,17 @@ def _cycle_through(start: str, component: set, graph: dict) -> list:
             if child == start:
                 path = [reference]
                 while node != start:
-                    path.append(previous[node])
-                    node = previous[node].source.id
+                    node, edge = previous[node]
+                    path.append(edge)
                 return list(reversed(path))
             if child not in previous:
-                previous[child] = reference
+                previous[child] = (node, reference)
                 queue.append(child)
     return []
 
 
 @rule("dependency-cycle", "TPM102", "error", scope="project")
-def dependency_cycle(project, ctx):
+def dependency_cycle(project: Project, ctx: Context) -> Iterator[Finding]:
     """Milestones depend on each other in a cycle.
 
     No milestone of a cycle can ever start: each waits for another. The cycle is printed,
@@ -102,7 +111,7 @@ def dependency_cycle(project, ctx):
 
 
 @rule("dependency-order", "TPM103", "warning", scope="project", options={"buffer_days": 0})
-def dependency_order(project, ctx):
+def dependency_order(project: Project, ctx: Context) -> Iterator[Finding]:
     """A milestone is due before a milestone it depends on is due, plus `buffer_days`.
 
     If M-2 depends on M-1, M-2 cannot finish before M-1 does, so its `due` should be at
@@ -115,9 +124,9 @@ def dependency_order(project, ctx):
         for dependency_id, reference in edges:
             milestone = reference.source  # the file that names the dependency (ids may repeat)
             due = milestone.date("due")
-            if due is None or milestone.status in ("done", "cancelled"):
+            if due is None or milestone.status in MILESTONE_CLOSED:
                 continue
-            dependency = project.get(dependency_id)
+            dependency = project.by_id[dependency_id][0]  # _graph keeps existing milestones only
             dependency_due = dependency.date("due")
             if dependency_due is None or dependency.status == "cancelled":
                 continue

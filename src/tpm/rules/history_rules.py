@@ -7,11 +7,13 @@ counts as today too: an unknown date never makes something look stale.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 
 from tpm.diagnostic import Finding, Severity
-from tpm.model import parse_iso_date
+from tpm.model import Project
 from tpm.rules.content import risk_score
-from tpm.rules.registry import rule
+from tpm.rules.registry import Context, HistoryIndex, rule
+from tpm.vocabulary import MILESTONE_CLOSED, RISK_OPEN, parse_iso_date
 from tpm.wording import plural
 
 
@@ -21,7 +23,7 @@ def _day(date: str | None) -> str:
 
 
 @rule("stale-checkpoint", "TPM401", "warning", scope="history", options={"grace_days": 1})
-def stale_checkpoint(project, history, ctx):
+def stale_checkpoint(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
     """An open checkpoint is past its date and nobody has touched its line since.
 
     A checkpoint `- [ ] 2026-12-01 Load test @bob` that is still open more than
@@ -32,7 +34,7 @@ def stale_checkpoint(project, history, ctx):
     """
     grace = ctx.options["grace_days"]
     for milestone in project.of_type("milestone"):
-        if milestone.status in ("done", "cancelled"):
+        if milestone.status in MILESTONE_CLOSED:
             continue
         state = history.for_path(milestone.path)
         lines = milestone.source.text.split("\n")
@@ -52,7 +54,7 @@ def stale_checkpoint(project, history, ctx):
 
 
 @rule("stale-milestone", "TPM402", "warning", scope="history", options={"stale_after_days": 7})
-def stale_milestone(project, history, ctx):
+def stale_milestone(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
     """An `in-progress` milestone's file has had no commit for `stale_after_days` (7).
 
     Work in progress shows in its file: ticked checkpoints, notes, a moved date. A file
@@ -82,7 +84,7 @@ def stale_milestone(project, history, ctx):
     scope="history",
     options={"high_days": 7, "medium_days": 14, "low_days": 30},
 )
-def unreviewed_risk(project, history, ctx):
+def unreviewed_risk(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
     """An open risk has not been reviewed within its cadence, or changed since its review.
 
     The last review is the latest commit that changed the risk's front-matter (a
@@ -95,21 +97,21 @@ def unreviewed_risk(project, history, ctx):
     `reviewed` value (line 1 without one).
     """
     for risk in project.of_type("risk"):
-        if risk.status not in ("open", "mitigating"):
+        if risk.status not in RISK_OPEN:
             continue
         score = risk_score(risk)
         band = ctx.config.band(score) if score is not None else "low"
         severity = Severity.ERROR if band == "high" else None
         state = history.for_path(risk.path)
         line, column = risk.value_position("reviewed")
-        if state.reviewed_set is not None and state.scoring_seq > state.reviewed_seq:
+        if state.reviewed_seq and state.scoring_seq > state.reviewed_seq:  # a review, even on an unknown date
             changed = ", ".join(state.scoring_fields)
             yield Finding(
                 risk.path,
                 line,
                 column,
-                f"{changed} changed on {_day(state.scoring_changed)}, after the last review ({_day(state.reviewed_set)}); "
-                "re-assess it and update `reviewed`",
+                f"{changed} changed on {_day(state.scoring_changed)}, "
+                f"after the last review ({_day(state.reviewed_set)}); re-assess it and update `reviewed`",
                 severity=severity,
             )
             continue
@@ -123,7 +125,8 @@ def unreviewed_risk(project, history, ctx):
                 risk.path,
                 line,
                 column,
-                f"last reviewed {plural(age, 'day')} ago ({last}); {band} risks are reviewed every {plural(cadence, 'day')}",
+                f"last reviewed {plural(age, 'day')} ago ({last}); "
+                f"{band} risks are reviewed every {plural(cadence, 'day')}",
                 severity=severity,
             )
 
@@ -135,7 +138,7 @@ def unreviewed_risk(project, history, ctx):
     scope="history",
     options={"max_slips": 2, "max_slip_days": 14},
 )
-def slipped_milestone(project, history, ctx):
+def slipped_milestone(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
     """A milestone's `due` moved later too often, or too far, across its git history.
 
     Fires when `due` moved later more than `max_slips` (2) times, or by more than

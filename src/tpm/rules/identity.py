@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.rules.registry import rule
+from tpm.model import Project
+from tpm.rules.registry import Context, rule
 
 
 @rule("duplicate-id", "TPM006", "error", scope="project")
-def duplicate_id(project, ctx):
+def duplicate_id(project: Project, ctx: Context) -> Iterator[Finding]:
     """Two or more documents share an id.
 
     Ids are unique across the whole project, whatever the type, because references
@@ -19,6 +22,7 @@ def duplicate_id(project, ctx):
         if len(documents) < 2:
             continue
         for document in documents:
+            assert document.type is not None  # only a typed document gets an id (model._assign_id)
             others = ", ".join(d.path for d in documents if d is not document)
             line, column = document.key_line(project.config.types[document.type].id_field)
             yield Finding(document.path, line, column, f"id {document_id} is also used by {others}")

@@ -4,17 +4,20 @@ so that they are selected, ignored and re-severitied like any other rule."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.rules.registry import rule
+from tpm.model import Document
+from tpm.rules.registry import Context, rule
 
 
-def _report(document, slug):
+def _report(document: Document, slug: str) -> Iterator[Finding]:
     for problem in document.problems_of(slug):
         yield Finding(document.path, problem.line, problem.column, problem.message)
 
 
 @rule("parse-error", "TPM001", "error")
-def parse_error(document, ctx):
+def parse_error(document: Document, ctx: Context) -> Iterator[Finding]:
     """The file cannot be read as a document.
 
     Fires when the file is not UTF-8 text (or is UTF-16, or binary with NUL bytes), is over
@@ -34,7 +37,7 @@ def parse_error(document, ctx):
 
 
 @rule("duplicate-key", "TPM002", "error")
-def duplicate_key(document, ctx):
+def duplicate_key(document: Document, ctx: Context) -> Iterator[Finding]:
     """A front-matter key appears twice in the same mapping.
 
     YAML tools disagree on which value wins (tpm, like PyYAML, keeps the later one), so a
@@ -45,7 +48,7 @@ def duplicate_key(document, ctx):
 
 
 @rule("missing-front-matter", "TPM003", "error")
-def missing_front_matter(document, ctx):
+def missing_front_matter(document: Document, ctx: Context) -> Iterator[Finding]:
     """A file under a type's paths has no front-matter.
 
     Every document starts with a `---` line, its YAML fields, and a closing `---` line.
@@ -56,7 +59,7 @@ def missing_front_matter(document, ctx):
 
 
 @rule("unknown-type", "TPM004", "error")
-def unknown_type(document, ctx):
+def unknown_type(document: Document, ctx: Context) -> Iterator[Finding]:
     """The document's type is unknown.
 
     Fires when `type:` names no built-in or configured type, or when a file under the
@@ -68,7 +71,7 @@ def unknown_type(document, ctx):
 
 
 @rule("schema-violation", "TPM005", "error")
-def schema_violation(document, ctx):
+def schema_violation(document: Document, ctx: Context) -> Iterator[Finding]:
     """The front-matter breaks its type's JSON Schema.
 
     One diagnostic per error, at the offending key or value; a missing required field

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable, Iterator
 
 from tpm.diagnostic import Finding
-from tpm.rules.registry import rule
+from tpm.model import Document, Project
+from tpm.rules.registry import Context, rule
 
 _SUPERSEDED_BY = re.compile(r"superseded by\s+(.+)", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
 
 
-def _did_you_mean(target: str, known) -> str:
+def _did_you_mean(target: str, known: Iterable[str]) -> str:
     """Only a case or spacing slip is suggested: a near number (R-17 for R-1) is a guess."""
     wanted = target.strip().casefold()
     close = sorted(k for k in known if k.casefold() == wanted)
@@ -20,7 +22,7 @@ def _did_you_mean(target: str, known) -> str:
 
 
 @rule("dangling-reference", "TPM101", "error", scope="project")
-def dangling_reference(project, ctx):
+def dangling_reference(project: Project, ctx: Context) -> Iterator[Finding]:
     """A reference names no document.
 
     Reference fields hold ids of other documents: a milestone's `depends_on` and `risks`,
@@ -42,9 +44,9 @@ def dangling_reference(project, ctx):
             )
 
 
-def named_successors(document) -> list[tuple[str, str | None]]:
+def named_successors(document: Document) -> list[tuple[str, str | None]]:
     """(id, link target) pairs a superseded decision names, from its status and field."""
-    named = [(target, None) for target, _ in document.id_list("superseded_by")]
+    named: list[tuple[str, str | None]] = [(target, None) for target, _ in document.id_list("superseded_by")]
     found = _SUPERSEDED_BY.fullmatch((document.status or "").strip())
     if found:
         text = found.group(1).strip()
@@ -56,7 +58,7 @@ def named_successors(document) -> list[tuple[str, str | None]]:
     return named
 
 
-def _exists(project, document, name: str, link: str | None) -> bool:
+def _exists(project: Project, document: Document, name: str, link: str | None) -> bool:
     if name in project.by_id:
         return True
     if link:
@@ -66,7 +68,7 @@ def _exists(project, document, name: str, link: str | None) -> bool:
 
 
 @rule("superseded-link", "TPM104", "error", scope="project")
-def superseded_link(project, ctx):
+def superseded_link(project: Project, ctx: Context) -> Iterator[Finding]:
     """A superseded decision names no existing successor.
 
     A decision whose `status` is `superseded` must name the decision that replaced it in

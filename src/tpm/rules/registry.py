@@ -12,13 +12,36 @@ Scopes say what a rule's function receives:
 
 from __future__ import annotations
 
+import datetime
 import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar
 
-from tpm.diagnostic import Severity
+from tpm.config import Config
+from tpm.diagnostic import Finding, Severity
+from tpm.history import FileHistory
 
 SCOPES = ("document", "project", "history")
+
+Check = Callable[..., Iterable[Finding]]  # its arguments depend on the scope, as above
+_C = TypeVar("_C", bound=Check)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the project: the config, today, and its own options."""
+
+    config: Config
+    today: datetime.date
+    options: Mapping[str, int] = field(default_factory=dict)
+
+
+class HistoryIndex(Protocol):
+    """What a history rule reads: each file's folded history, by repository path
+    (`tpm.history.History`, or an in-memory fake in the tests)."""
+
+    def for_path(self, path: str, /) -> FileHistory: ...
 
 
 @dataclass(frozen=True)
@@ -27,8 +50,8 @@ class Rule:
     code: str
     severity: Severity
     scope: str
-    check: Callable
-    options: Mapping[str, object] = field(default_factory=dict)
+    check: Check
+    options: Mapping[str, int] = field(default_factory=dict)  # name -> default; all are whole numbers
 
     @property
     def doc(self) -> str:
@@ -42,12 +65,14 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(slug: str, code: str, severity: str, scope: str = "document", options: Mapping | None = None):
+def rule(
+    slug: str, code: str, severity: str, scope: str = "document", options: Mapping[str, int] | None = None
+) -> Callable[[_C], _C]:
     """Register the decorated generator as the rule `slug`."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
-    def register(check: Callable) -> Callable:
+    def register(check: _C) -> _C:
         if slug in REGISTRY or any(r.code == code for r in REGISTRY.values()):
             raise ValueError(f"rule {slug} / {code} registered twice")
         REGISTRY[slug] = Rule(slug, code, Severity(severity), scope, check, dict(options or {}))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tpm.diagnostic import Finding
-from tpm.model import parse_iso_date
-from tpm.rules.registry import REGISTRY, rule
+from tpm.model import Document
+from tpm.rules.registry import REGISTRY, Context, rule
+from tpm.vocabulary import parse_iso_date
 
 
 @rule("expired-suppression", "TPM901", "warning")
-def expired_suppression(document, ctx):
+def expired_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     """A `lint:` suppression's `until` date has passed.
 
     `lint: {ignore: [overdue-milestone], until: 2026-12-01, reason: "re-plan pending"}`
@@ -21,14 +24,15 @@ def expired_suppression(document, ctx):
         return
     until = parse_iso_date(lint.get("until"))
     if until is not None and until < ctx.today:
-        names = lint.get("ignore") if isinstance(lint.get("ignore"), list) else []
+        ignore = lint.get("ignore")
+        names = ignore if isinstance(ignore, list) else []
         ignored = ", ".join(str(s) for s in names) or "nothing"
         line, column = document.value_position("lint", "until")
         yield Finding(document.path, line, column, f"suppression of {ignored} expired on {until}")
 
 
 @rule("invalid-suppression", "TPM902", "warning")
-def invalid_suppression(document, ctx):
+def invalid_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     """A `lint:` suppression names no rule.
 
     `lint.ignore` takes rule slugs (`overdue-milestone`) or codes (`TPM201`); see
