@@ -17,7 +17,7 @@ def _isolated_git(monkeypatch):
 
 # Hypothesis profiles (tests/test_fuzz.py): "ci" is the default, bounded and reproducible;
 # run `HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py` to fuzz for longer.
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402  (the profiles sit beside their comment, after the fixtures)
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
