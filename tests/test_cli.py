@@ -160,7 +160,7 @@ def test_usage_errors_exit_2_with_one_line(repo, monkeypatch, args, env, message
         (
             "roots = 'x'\n",
             "tpm: error: .tpm.toml: unknown key `roots` (allowed: exclude, ignore, name, risk_bands, root, rules, "
-            "select, templates, timezone, types)",
+            "select, templates, timezone, type_key, types)",
         ),
         ("[rules.no-such]\n", "tpm: error: .tpm.toml: [rules.no-such]: no rule is named 'no-such' (see `tpm rules`)"),
         (

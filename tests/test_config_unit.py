@@ -40,8 +40,14 @@ def test_an_empty_table_gives_the_defaults():
         builtin=True,
         id_prefix="M",
         references=("depends_on", "risks"),
+        lifecycle={"planned": ("planned",), "active": ("in-progress",), "done": ("done",), "dropped": ("cancelled",)},
+        dates={"due": "due", "start": "start", "completed": "completed"},
+        checkpoints="Checkpoints",
     )
     assert config.types["risk"].required_sections == ("Mitigation",)
+    assert config.types["risk"].dates == {"reviewed": "reviewed"}
+    assert config.types["decision"].role_of("superseded") == "dropped"
+    assert config.types["postmortem"].checkpoints == "Action items"
     assert config.types["decision"].id_prefix == "ADR"
     assert config.types["postmortem"].required_sections == ("Lessons learned", "Action items")
     assert config.rule("stale-milestone") == RuleConfig()

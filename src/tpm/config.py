@@ -13,6 +13,7 @@ import posixpath
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias, TypeVar
 
@@ -24,46 +25,77 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from tpm.boundary import display, read_text
 from tpm.diagnostic import Severity
 from tpm.errors import UsageError
-from tpm.globs import check_glob
+from tpm.globs import check_glob, literal_folder
 
-BUILTIN_TYPES = ("milestone", "risk", "decision", "postmortem")
-BUILTIN_FOLDERS = {"milestone": "milestones", "risk": "risks", "decision": "decisions", "postmortem": "postmortems"}
-_BUILTIN_PREFIXES = {"milestone": "M", "risk": "R", "decision": "ADR", "postmortem": "PM"}
-_BUILTIN_REFERENCES = {
-    "milestone": ("depends_on", "risks"),
-    "risk": ("milestones",),
-    "decision": ("supersedes", "superseded_by"),
-    "postmortem": ("milestone",),
-}
-_BUILTIN_SECTIONS = {
-    "milestone": (),
-    "risk": ("Mitigation",),
-    "decision": (),
-    "postmortem": ("Lessons learned", "Action items"),
-}
+LIFECYCLE_ROLES = ("planned", "active", "done", "dropped")
+DATE_ROLES = ("due", "start", "completed", "reviewed", "review_by")
 
 TomlTable: TypeAlias = dict[str, Any]  # a TOML table as read: any values, checked key by key
 RuleDefaults: TypeAlias = Mapping[str, Mapping[str, int]]  # rule slug -> its options and their defaults
 Fail: TypeAlias = Callable[[str], NoReturn]  # raises a usage error that names the config file
 _Default = TypeVar("_Default", str, str | None)
 
-_TOP_KEYS = {"name", "root", "exclude", "timezone", "select", "ignore", "risk_bands", "templates", "types", "rules"}
-_TYPE_KEYS = {"paths", "schema", "id_field", "id_prefix", "references", "required_sections", "template"}
+_TOP_KEYS = {
+    "name",
+    "root",
+    "exclude",
+    "timezone",
+    "select",
+    "ignore",
+    "risk_bands",
+    "templates",
+    "types",
+    "rules",
+    "type_key",
+}
+_TYPE_KEYS = {
+    "paths",
+    "schema",
+    "id_field",
+    "id_prefix",
+    "references",
+    "reference_separator",
+    "status_field",
+    "lifecycle",
+    "dates",
+    "review_every",
+    "checkpoints",
+    "required_sections",
+    "template",
+}
 
 
 @dataclass(frozen=True)
 class TypeConfig:
-    """One document type, built-in or declared by the user."""
+    """One document type: a declaration, whether shipped (schemas/presets.toml) or the
+    user's. Rules ask it what a document's status means and where its dates are; none of
+    them knows a type by name."""
 
     name: str
     paths: tuple[str, ...]  # repository-relative globs
-    builtin: bool = False
+    builtin: bool = False  # shipped: its own JSON Schema applies beside the user's
     schema: str | None = None  # absolute path of the user's JSON Schema, if any
     id_field: str = "id"
     id_prefix: str | None = None
     references: tuple[str, ...] = ()
+    reference_separator: str | None = None  # "," reads `requires: 1474, 1559` as two ids
+    status_field: str = "status"
+    lifecycle: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> status values
+    dates: Mapping[str, str] = field(default_factory=dict)  # role -> field name
+    review_every: int | None = None  # days between reviews, when a `reviewed` role is declared
+    checkpoints: str | None = None  # the heading whose task items are dated checkpoints
     required_sections: tuple[str, ...] = ()
     template: str | None = None  # absolute path of a template override, if any
+
+    def role_of(self, status: object) -> str | None:
+        """The lifecycle role (planned, active, done, dropped) of a status value, if any."""
+        if not isinstance(status, str):
+            return None
+        return next((role for role, values in self.lifecycle.items() if status in values), None)
+
+    def date_field(self, role: str) -> str | None:
+        """The front-matter field that holds the date of `role` (due, start, ...), if any."""
+        return self.dates.get(role)
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,7 @@ class RuleConfig:
 @dataclass(frozen=True)
 class Config:
     root: str = "project"  # repository-relative
+    type_key: str = "type"  # the front-matter key naming a document's type; "" = paths decide
     name: str | None = None  # the project's name in reports; default: the repository's folder
     templates: str = ".tpm/templates"  # repository-relative folder of template overrides
     exclude: tuple[str, ...] = ("README.md", "index.md")
@@ -102,18 +135,28 @@ _DEFAULT_RULE = RuleConfig()
 
 
 def builtin_types(root: str) -> dict[str, TypeConfig]:
-    prefix = f"{root.strip('/')}/" if root.strip("/.") else ""
-    return {
-        name: TypeConfig(
-            name=name,
-            paths=(f"{prefix}{BUILTIN_FOLDERS[name]}/**/*.md",),
-            builtin=True,
-            id_prefix=_BUILTIN_PREFIXES[name],
-            references=_BUILTIN_REFERENCES[name],
-            required_sections=_BUILTIN_SECTIONS[name],
-        )
-        for name in BUILTIN_TYPES
-    }
+    """The shipped presets (schemas/presets.toml), their paths under `root`: declarations
+    read by the same code as a user's `[types.NAME]`."""
+    declared = _parse_types(_presets(), Path("/"), root.strip("/"), {}, _preset_error)
+    return {name: replace(declaration, builtin=True) for name, declaration in declared.items()}
+
+
+@lru_cache(maxsize=1)
+def _presets() -> TomlTable:
+    from tpm.resources import data_dir
+
+    with open(data_dir("schemas") / "presets.toml", "rb") as handle:
+        table: TomlTable = tomllib.load(handle)["types"]
+    return table
+
+
+def _preset_error(message: str) -> NoReturn:  # pragma: no cover - the shipped file is tested
+    raise UsageError(f"tpm's own presets.toml: {message}")
+
+
+def home_folder(type_config: TypeConfig) -> str:
+    """Where `tpm init` and `tpm new` put a type's documents: the fixed part of its first glob."""
+    return literal_folder(type_config.paths[0]) if type_config.paths else ""
 
 
 def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
@@ -218,6 +261,7 @@ def parse_config(table: TomlTable, base: Path, repo_root: Path, source: str, *, 
     timezone = _string(table, "timezone", None, fail)
     return Config(
         root=root_rel,
+        type_key=_string(table, "type_key", "type", fail).strip(),
         exclude=_strings(table, "exclude", ("README.md", "index.md"), fail),
         name=_string(table, "name", None, fail),
         templates=_join(prefix, _string(table, "templates", ".tpm/templates", fail)),
@@ -235,7 +279,9 @@ def parse_config(table: TomlTable, base: Path, repo_root: Path, source: str, *, 
 def _parse_types(
     tables: TomlTable, base: Path, prefix: str, types: dict[str, TypeConfig], fail: Fail
 ) -> dict[str, TypeConfig]:
-    """`[types.NAME]` tables: a built-in type extended, or a new one (which needs `paths`)."""
+    """`[types.NAME]` tables: a declared type extended, or a new one (which needs `paths`).
+    `paths` and `references` are added to what the type had; each lifecycle and date role
+    replaces the one it names; every other key replaces the type's value."""
     for name, raw in tables.items():
         if not isinstance(raw, dict):
             fail(f"[types.{name}] must be a table")
@@ -253,6 +299,9 @@ def _parse_types(
             if not paths:
                 fail(f"[types.{name}] needs `paths`")
             base_type = TypeConfig(name=name, paths=())
+        separator = _string(raw, "reference_separator", base_type.reference_separator, fail, where)
+        if separator is not None and not separator.strip():
+            fail(f'`{where}.reference_separator` must be a visible character such as ",", got {separator!r}')
         types[name] = replace(
             base_type,
             paths=base_type.paths + paths,
@@ -260,10 +309,47 @@ def _parse_types(
             id_field=_string(raw, "id_field", base_type.id_field, fail, where),
             id_prefix=_string(raw, "id_prefix", base_type.id_prefix, fail, where),
             references=base_type.references + _strings(raw, "references", (), fail, where),
+            reference_separator=separator,
+            status_field=_string(raw, "status_field", base_type.status_field, fail, where),
+            lifecycle={**base_type.lifecycle, **_lifecycle(raw, where, fail)},
+            dates={**base_type.dates, **_dates(raw, where, fail)},
+            review_every=_positive(raw, "review_every", base_type.review_every, where, fail),
+            checkpoints=_string(raw, "checkpoints", base_type.checkpoints, fail, where),
             required_sections=_strings(raw, "required_sections", base_type.required_sections, fail, where),
             template=os.path.abspath(base / template) if template else base_type.template,
         )
     return types
+
+
+def _lifecycle(raw: TomlTable, where: str, fail: Fail) -> dict[str, tuple[str, ...]]:
+    """`[types.NAME.lifecycle]`: role -> the status values that mean it; a value may have
+    one role only, or "is it active?" would have two answers."""
+    table = _table(raw, "lifecycle", fail, where)
+    _no_unknown(table, set(LIFECYCLE_ROLES), f"{where}.lifecycle.", fail)
+    roles = {role: _strings(table, role, (), fail, f"{where}.lifecycle") for role in LIFECYCLE_ROLES if role in table}
+    seen: dict[str, str] = {}
+    for role, values in roles.items():
+        for value in values:
+            if value in seen and seen[value] != role:
+                fail(f"`{where}.lifecycle`: status {value!r} is both {seen[value]} and {role}")
+            seen[value] = role
+    return roles
+
+
+def _dates(raw: TomlTable, where: str, fail: Fail) -> dict[str, str]:
+    """`[types.NAME.dates]`: role -> the field that holds that date."""
+    table = _table(raw, "dates", fail, where)
+    _no_unknown(table, set(DATE_ROLES), f"{where}.dates.", fail)
+    return {role: _string(table, role, "", fail, f"{where}.dates") for role in DATE_ROLES if role in table}
+
+
+def _positive(raw: TomlTable, key: str, default: int | None, where: str, fail: Fail) -> int | None:
+    if key not in raw:
+        return default
+    value = raw[key]
+    if type(value) is not int or value < 1:
+        fail(f"`{where}.{key}` must be a whole number of days, at least 1, got {value!r}")
+    return value
 
 
 def _parse_rules(tables: TomlTable, rule_defaults: RuleDefaults, fail: Fail) -> dict[str, RuleConfig]:
@@ -318,10 +404,10 @@ def _no_unknown(table: Mapping[str, object], allowed: set[str], where: str, fail
         fail(f"unknown key `{where}{unknown[0]}` (allowed: {', '.join(sorted(allowed))})")
 
 
-def _table(table: TomlTable, key: str, fail: Fail) -> TomlTable:
+def _table(table: TomlTable, key: str, fail: Fail, where: str = "") -> TomlTable:
     value = table.get(key, {})
     if not isinstance(value, dict):
-        fail(f"`{key}` must be a table")
+        fail(f"`{where + '.' if where else ''}{key}` must be a table")
     return value
 
 

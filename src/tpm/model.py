@@ -102,17 +102,81 @@ class Document:
         value = self.data.get(key)
         return value if isinstance(value, str) and value.strip() else None
 
-    def id_list(self, key: str) -> list[tuple[str, tuple[int, int]]]:
-        """The ids a field names (one string or a list), each with its position."""
+    def id_list(self, key: str, separator: str | None = None) -> list[tuple[str, tuple[int, int]]]:
+        """The ids a field names, each with its position: a string, an integer (its decimal
+        text: `requires: 1559`), or a list of either; with a `separator`, a string names
+        one id per part (`requires: 1474, 1559`), each part located at its own column
+        where the value is written plainly on one line."""
         value = self.data.get(key)
-        if isinstance(value, str):
-            return [(value, self.value_position(key))]
         if isinstance(value, list):
-            return [(item, self.value_position(key, i)) for i, item in enumerate(value) if isinstance(item, str)]
-        return []
+            found: list[tuple[str, tuple[int, int]]] = []
+            for index, item in enumerate(value):
+                found += self._ids_in(item, separator, self.value_position(key, index))
+            return found
+        return self._ids_in(value, separator, self.value_position(key))
+
+    def _ids_in(
+        self, value: object, separator: str | None, where: tuple[int, int]
+    ) -> list[tuple[str, tuple[int, int]]]:
+        text = id_text(value)
+        if text is None:
+            return []
+        if separator is None or separator not in text:
+            return [(text, where)] if text.strip() else []
+        line, column = where
+        written = self.source.text.split("\n")[line - 1][column - 1 :] if line >= self.source.front_matter_line else ""
+        if written[:1] in ("'", '"'):
+            written, column = written[1:], column + 1
+        found, start = [], 0
+        for part in text.split(separator):
+            name = part.strip()
+            if not name:
+                continue
+            at = written.find(name, start)
+            found.append((name, (line, column + at) if at >= 0 else where))
+            start = at + len(name) if at >= 0 else start
+        return found
 
     def problems_of(self, slug: str) -> list[Problem]:
         return [p for p in self.problems if p.slug == slug]
+
+
+def id_text(value: object) -> str | None:
+    """An id as written in a field: a string as it is, an integer as its decimal text
+    (`eip: 1559` is id `1559`); anything else (a boolean, a list) is no id."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def status_of(document: Document, config: Config) -> str | None:
+    """The document's status, from its type's `status_field`."""
+    if document.type is None:
+        return None
+    value = document.data.get(config.types[document.type].status_field)
+    return value if isinstance(value, str) else None
+
+
+def role_of(document: Document, config: Config) -> str | None:
+    """The lifecycle role of the document's status: planned, active, done, dropped, or None
+    (no type, no status, or a status its type gives no role: the date and git rules pass
+    it by)."""
+    if document.type is None:
+        return None
+    return config.types[document.type].role_of(document.data.get(config.types[document.type].status_field))
+
+
+def role_field(document: Document, config: Config, role: str) -> str | None:
+    """The field holding the document's `role` date (due, start, ...), if its type has one."""
+    return config.types[document.type].date_field(role) if document.type is not None else None
+
+
+def role_date(document: Document, config: Config, role: str) -> datetime.date | None:
+    """The document's date for `role` (due, start, completed, reviewed, review_by)."""
+    name = role_field(document, config, role)
+    return document.date(name) if name else None
 
 
 def mark_rows(document: Document) -> list[MarkRow]:
@@ -194,7 +258,8 @@ class Project:
             if document.type is None:
                 continue
             for field_name in self.config.types[document.type].references:
-                for target, (line, column) in document.id_list(field_name):
+                separator = self.config.types[document.type].reference_separator
+                for target, (line, column) in document.id_list(field_name, separator):
                     edges.append(Reference(document, field_name, target, line, column))
         return edges
 
@@ -278,12 +343,12 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
         return document
     document.data = loaded.data
 
-    declared = loaded.data.get("type")
+    declared = loaded.data.get(config.type_key) if config.type_key else None
     if declared is not None:
         if isinstance(declared, str) and declared in config.types:
             document.type = declared
         else:
-            line, column = document.value_position("type")
+            line, column = document.value_position(config.type_key)
             known = ", ".join(config.types)
             document.problems.append(
                 Problem("unknown-type", line, column, f"unknown type {declared!r} (known: {known})")
@@ -296,7 +361,9 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
                 "unknown-type",
                 1,
                 1,
-                "cannot tell this document's type: add a `type:` field or move it under a type's folder",
+                "cannot tell this document's type: "
+                + (f"add a `{config.type_key}:` field or " if config.type_key else "")
+                + "move it under a type's folder",
             )
         )
         return document
@@ -304,27 +371,33 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
     type_config = config.types[document.type]
     _assign_id(document, type_config)
     document.problems.extend(
-        schemas.validate(document.type, _with_derived(document, type_config), document.key_marks, document.value_marks)
+        schemas.validate(
+            document.type,
+            _with_derived(document, type_config, config.type_key),
+            document.key_marks,
+            document.value_marks,
+        )
     )
     return document
 
 
 def _assign_id(document: Document, type_config: TypeConfig) -> None:
     value = document.data.get(type_config.id_field)
-    if isinstance(value, str) and value:
-        document.id = value
+    text = id_text(value)
+    if text:
+        document.id = text
     elif value is None:
         document.id = derive_id(document.path, type_config)
         document.id_derived = document.id is not None
 
 
-def _with_derived(document: Document, type_config: TypeConfig) -> FrontMatter:
+def _with_derived(document: Document, type_config: TypeConfig, type_key: str) -> FrontMatter:
     """What the schema sees: for built-in types, the front-matter plus the id and title that
     SPEC §2 derives when they are absent; for custom types, the front-matter less tpm's own
     `type` and `lint` keys, which the user's schema need not know about."""
     data = document.data
     if not type_config.builtin:
-        return {k: v for k, v in data.items() if k not in ("type", "lint")}
+        return {k: v for k, v in data.items() if k not in (type_key, "lint")}
     additions: FrontMatter = {}
     if document.id_derived:
         additions[type_config.id_field] = document.id

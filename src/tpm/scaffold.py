@@ -27,9 +27,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]  # tomli: installed on 3.10 only
 
 from tpm import git
-from tpm.config import BUILTIN_FOLDERS, BUILTIN_TYPES, Config
+from tpm.config import Config, home_folder
 from tpm.discover import Candidate
-from tpm.globs import glob_regex, literal_folder
+from tpm.globs import glob_regex
 from tpm.document import split_source
 from tpm.boundary import display, outside_reason, read_text, writable_path
 from tpm.errors import UsageError
@@ -81,8 +81,8 @@ def init_project(root: Path, config: Config, config_exists: bool, pyproject: boo
     elif not config_exists:
         write_atomic(writable_path(root / ".tpm.toml", root), CONFIG_TEMPLATE, overwrite=False)
         done.append("created .tpm.toml")
-    for name in BUILTIN_TYPES:
-        folder = root / config.root / BUILTIN_FOLDERS[name] if config.root else root / BUILTIN_FOLDERS[name]
+    for declaration in (t for t in config.types.values() if t.builtin):
+        folder = root / home_folder(declaration)
         keep = folder / ".gitkeep"
         if not folder.is_dir() or outside_reason(folder, root):
             write_atomic(
@@ -150,10 +150,7 @@ def slugify(title: str) -> str:
 
 def type_folder(config: Config, type_name: str) -> str:
     """Where new documents of a type go: the fixed part of its first glob."""
-    type_config = config.types[type_name]
-    if type_config.builtin:
-        return f"{config.root}/{BUILTIN_FOLDERS[type_name]}" if config.root else BUILTIN_FOLDERS[type_name]
-    return literal_folder(type_config.paths[0])
+    return home_folder(config.types[type_name])
 
 
 def template_path(root: Path, config: Config, type_name: str) -> tuple[Path, bool]:
@@ -245,8 +242,8 @@ def _fields(config: Config, request: NewRequest, today: datetime.date, document_
         fields.update(date=today, status="draft")
         if request.milestone:
             fields["milestone"] = request.milestone
-    elif kind not in BUILTIN_TYPES:
-        fields["type"] = kind
+    elif not config.types[kind].builtin and config.type_key:
+        fields[config.type_key] = kind
     if request.owner:
         fields["decision-makers" if kind == "decision" else "owner"] = (
             [request.owner] if kind == "decision" else request.owner
