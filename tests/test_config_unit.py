@@ -14,8 +14,11 @@ from tpm.diagnostic import Severity
 from tpm.errors import UsageError
 from tpm.rules import rule_defaults
 
-TOP_KEYS = "exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, types"
-TYPE_KEYS = "id_field, id_prefix, paths, references, required_sections, schema, template"
+TOP_KEYS = "exclude, ignore, name, risk_bands, root, rules, select, templates, timezone, type_key, types"
+TYPE_KEYS = (
+    "checkpoints, dates, id_field, id_prefix, lifecycle, paths, reference_separator, references, required_sections, "
+    "review_every, schema, status_field, template"
+)
 
 
 def fails(table: dict, base: Path = NOWHERE) -> str:
