@@ -44,32 +44,34 @@ def file_history(
     *,
     created: str | None = None,
     last_change: str | None = None,
-    front_matter_changed: str | None = None,
     due_moves: Iterable[tuple[str | None, str, str]] = (),
+    due_field: str = "due",
     reviewed: tuple[str | None, int] | None = None,
-    scoring_changed: tuple[str | None, int, Iterable[str]] | None = None,
+    reviewed_field: str = "reviewed",
+    changed: tuple[str | None, int, Iterable[str]] | None = None,
     lines: Mapping[str, str | None] | None = None,
 ) -> FileHistory:
     """One file's folded history, from the facts a rule reads.
 
-    `due_moves`: (date, old due, new due) per change of `due`; `reviewed`: (date the
-    review was committed, its version number); `scoring_changed`: (date, version number,
-    fields that changed); `lines`: stripped task-line text -> date it has stood since.
-    `last_change` and `front_matter_changed` default to `created`.
+    `due_moves`: (date, old due, new due) per change of the field `due_field`; `reviewed`:
+    (date the review was committed, its version number), a version that set
+    `reviewed_field`; `changed`: (date, version number, tracked items that changed then:
+    field names, `#mitigation` for the Mitigation section); `lines`: stripped task-line
+    text -> date it has stood since. `last_change` defaults to `created`.
     """
     fields: dict[str, object] = {
         "created": created,
         "last_change": last_change if last_change is not None else created,
-        "front_matter_changed": front_matter_changed if front_matter_changed is not None else created,
-        "due_moves": [[when, old, new] for when, old, new in due_moves],
+        "moves": {due_field: [[when, old, new] for when, old, new in due_moves]} if due_moves else {},
     }
     seq = 1
     if reviewed is not None:
-        fields["reviewed_set"], fields["reviewed_seq"] = reviewed
-        seq = max(seq, reviewed[1])
-    if scoring_changed is not None:
-        when, number, names = scoring_changed
-        fields.update(scoring_changed=when, scoring_seq=number, scoring_fields=list(names))
+        when, number = reviewed
+        fields["set_on"] = {reviewed_field: [number, when]}
+        seq = max(seq, number)
+    if changed is not None:
+        when, number, names = changed
+        fields["changed"] = {name: [number, when] for name in names}
         seq = max(seq, number)
     fields["seq"] = seq
     return _FileHistory(lines or {}, **fields)

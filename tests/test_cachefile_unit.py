@@ -170,7 +170,7 @@ def test_python_dash_m_tpm_runs_the_command_line(monkeypatch, capsys):
     with pytest.raises(SystemExit) as raised:
         runpy.run_module("tpm", run_name="__main__", alter_sys=True)
     assert raised.value.code == 0
-    assert "stale-milestone" in capsys.readouterr().out
+    assert "TPM402  stale " in capsys.readouterr().out
 
 
 # the registry's refusals ----------------------------------------------------------------
@@ -180,8 +180,8 @@ def test_the_registry_refuses_unknown_scopes_and_second_registrations():
     before = dict(REGISTRY)
     with pytest.raises(ValueError, match=r"^unknown scope 'global'$"):
         rule("new-rule", "TPM998", "warning", scope="global")
-    with pytest.raises(ValueError, match=r"^rule overdue-milestone / TPM998 registered twice$"):
-        rule("overdue-milestone", "TPM998", "warning")(lambda document, ctx: iter(()))
+    with pytest.raises(ValueError, match=r"^rule overdue / TPM998 registered twice$"):
+        rule("overdue", "TPM998", "warning")(lambda document, ctx: iter(()))
     with pytest.raises(ValueError, match=r"^rule new-rule / TPM201 registered twice$"):
         rule("new-rule", "TPM201", "warning")(lambda document, ctx: iter(()))
     assert before == REGISTRY  # nothing registered by a refused call

@@ -77,7 +77,7 @@ def test_the_github_workflow(repo):
     assert outcomes[sarif].returncode == 0
     assert json.loads((repo[0] / upload["with"]["sarif_file"]).read_text())["version"] == "2.1.0"
     assert outcomes[overdue].returncode == 1
-    assert "overdue-milestone M-7 is 7 days overdue" in outcomes[overdue].stdout
+    assert "overdue M-7 is 7 days overdue" in outcomes[overdue].stdout
 
 
 def test_the_gitlab_job(repo):

@@ -244,6 +244,59 @@ def test_rules_lists_every_rule_and_explain_prints_the_docstring(repo):
     assert run_tpm(repo, "explain", "nope").code == 2
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("overdue-milestone", "overdue", "TPM201"),
+        ("stale-milestone", "stale", "TPM402"),
+        ("unreviewed-risk", "unreviewed", "TPM403"),
+        ("slipped-milestone", "slipped", "TPM404"),
+    ],
+)
+def test_explain_an_old_slug_says_whose_alias_it_is_and_rules_lists_them(repo, old, new, code):
+    explained = run_tpm(repo, "explain", old)
+    assert explained.code == 0
+    assert explained.out.startswith(
+        f"{old} is an alias of {new}, its old slug; it is accepted wherever a slug is.\n{new} ({code})\n"
+    )
+    assert explained.out.split("\n", 1)[1] == run_tpm(repo, "explain", new).out
+    assert not run_tpm(repo, "explain", new).out.startswith(old)
+    listing = run_tpm(repo, "rules").out
+    assert re.search(rf"^{code}  {new} ", listing, re.M)
+    assert f"{old} → {new}" in listing.splitlines()[-1]
+
+
+def test_old_slugs_work_on_the_command_line_in_the_config_and_in_suppressions_and_output_uses_the_new(repo):
+    write_files(
+        repo,
+        {
+            "project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-11-01\n---\n",
+            "project/milestones/M-2-b.md": (
+                "---\nid: M-2\ntitle: B\nstatus: planned\ndue: 2026-11-01\nlint: {ignore: [overdue-milestone]}\n---\n"
+            ),
+        },
+    )
+    old = check(repo, "--select", "overdue-milestone")
+    assert (old.code, old.out.splitlines()[0]) == (
+        1,
+        "project/milestones/M-1-a.md:5:6: error overdue M-1 is 26 days overdue (due 2026-11-01, still planned)",
+    )
+    assert old.out == check(repo, "--select", "overdue").out
+    assert check(repo, "--select", "TPM201", "--ignore", "overdue-milestone").code == 0
+    (repo / ".tpm.toml").write_text('[rules.overdue-milestone]\nseverity = "warning"\n', encoding="utf-8")
+    demoted = check(repo, "--select", "overdue")
+    assert (demoted.code, demoted.out.splitlines()[0]) == (
+        0,
+        "project/milestones/M-1-a.md:5:6: warning overdue M-1 is 26 days overdue (due 2026-11-01, still planned)",
+    )
+    (repo / ".tpm.toml").write_text('select = ["overdue-milestone"]\n', encoding="utf-8")
+    assert check(repo).out == old.out
+    (repo / ".tpm.toml").write_text('ignore = ["overdue-milestone"]\n', encoding="utf-8")
+    assert "overdue" not in check(repo).out
+    # the command line's --select of the rule outweighs the config's ignore of it
+    assert check(repo, "--select", "overdue").out == old.out
+
+
 def test_schema_prints_the_effective_schema(repo):
     outcome = run_tpm(repo, "schema", "milestone")
     schema = json.loads(outcome.out)

@@ -90,8 +90,8 @@ def test_explain_and_schema_outside_a_repository(tmp_path, monkeypatch):
     outside.mkdir()
     explained = run_tpm(outside, "explain", "tpm402")
     assert explained.code == 0
-    assert explained.out.startswith("stale-milestone (TPM402)\nDefault severity: warning. Looks at: git history.\n")
-    assert "Options ([rules.stale-milestone] in .tpm.toml): stale_after_days = 7\n" in explained.out
+    assert explained.out.startswith("stale (TPM402)\nDefault severity: warning. Looks at: git history.\n")
+    assert "Options ([rules.stale] in .tpm.toml): stale_after_days = 7\n" in explained.out
     assert run_tpm(outside, "explain", "nope").err == "tpm: error: no rule is named 'nope' (see `tpm rules`)\n"
     (outside / "my.toml").write_text('[types.task]\npaths = ["t/*.md"]\n', encoding="utf-8")
     schema = run_tpm(outside, "schema", "task", "--config", "my.toml")

@@ -53,7 +53,7 @@ def test_an_empty_table_gives_the_defaults():
     assert config.types["postmortem"].checkpoints == "Action items"
     assert config.types["decision"].id_prefix == "ADR"
     assert config.types["postmortem"].required_sections == ("Lessons learned", "Action items")
-    assert config.rule("stale-milestone") == RuleConfig()
+    assert config.rule("stale") == RuleConfig()
 
 
 def test_paths_in_a_config_below_the_root_are_joined_to_its_folder():
@@ -156,20 +156,42 @@ def test_rule_tables_give_severity_enabled_and_options_over_the_defaults():
     config = config_of(
         {
             "rules": {
-                "unreviewed-risk": {"severity": "error", "high_days": 3},
-                "stale-milestone": {"severity": "off"},
-                "overdue-milestone": {"severity": "info"},
+                "unreviewed": {"severity": "error", "high_days": 3},
+                "stale": {"severity": "off"},
+                "overdue": {"severity": "info"},
                 "stale-checkpoint": {},
+                "dependency-order": {"field": "requires"},
             }
         }
     )
-    assert config.rule("unreviewed-risk") == RuleConfig(
+    assert config.rule("unreviewed") == RuleConfig(
         Severity.ERROR, True, {"high_days": 3, "medium_days": 14, "low_days": 30}
     )
-    assert config.rule("stale-milestone") == RuleConfig(None, False, {"stale_after_days": 7})
-    assert config.rule("overdue-milestone") == RuleConfig(Severity.INFO, True, {})
+    assert config.rule("stale") == RuleConfig(None, False, {"stale_after_days": 7})
+    assert config.rule("overdue") == RuleConfig(Severity.INFO, True, {})
     assert config.rule("stale-checkpoint") == RuleConfig(None, True, {"grace_days": 1})
-    assert config.rule("slipped-milestone") == RuleConfig()
+    assert config.rule("slipped") == RuleConfig()
+    assert config.rule("dependency-order") == RuleConfig(None, True, {"buffer_days": 0, "field": "requires"})
+
+
+def test_rule_tables_may_name_a_rule_by_its_old_slug_and_are_kept_under_the_new_one():
+    config = config_of(
+        {
+            "rules": {
+                "unreviewed-risk": {"severity": "error", "high_days": 3},
+                "stale-milestone": {"severity": "off"},
+                "overdue-milestone": {"severity": "info"},
+                "slipped-milestone": {"max_slips": 5},
+            }
+        }
+    )
+    assert config.rule("unreviewed") == RuleConfig(
+        Severity.ERROR, True, {"high_days": 3, "medium_days": 14, "low_days": 30}
+    )
+    assert config.rule("stale") == RuleConfig(None, False, {"stale_after_days": 7})
+    assert config.rule("overdue") == RuleConfig(Severity.INFO, True, {})
+    assert config.rule("slipped") == RuleConfig(None, True, {"max_slips": 5, "max_slip_days": 14})
+    assert set(config.rules) == {"unreviewed", "stale", "overdue", "slipped"}
 
 
 @pytest.mark.parametrize(
@@ -178,6 +200,21 @@ def test_rule_tables_give_severity_enabled_and_options_over_the_defaults():
         ({"no-such-rule": {}}, "[rules.no-such-rule]: no rule is named 'no-such-rule' (see `tpm rules`)"),
         ({"TPM402": {}}, "[rules.TPM402]: no rule is named 'TPM402' (see `tpm rules`)"),  # slugs only
         ({"stale-milestone": "off"}, "[rules.stale-milestone] must be a table"),
+        (
+            {"stale": {}, "stale-milestone": {"severity": "off"}},
+            "[rules.stale] and [rules.stale-milestone] configure the same rule, stale: keep one",
+        ),
+        ({"dependency-cycle": {"field": 3}}, "rules.dependency-cycle.field must be str, got 3"),
+        ({"dependency-cycle": {"field": " "}}, "rules.dependency-cycle.field must name something, got ' '"),
+        (
+            {"missing-postmortem": {"postmortem_type": "retro"}},
+            "rules.missing-postmortem.postmortem_type: no type is named 'retro' "
+            "(known: milestone, risk, decision, postmortem)",
+        ),
+        (
+            {"missing-postmortem": {"postmortem_within_days": "14"}},
+            "rules.missing-postmortem.postmortem_within_days must be int, got '14'",
+        ),
         (
             {"stale-milestone": {"stale_days": 3}},
             "unknown key `rules.stale-milestone.stale_days` (allowed: severity, stale_after_days)",
@@ -302,7 +339,7 @@ def test_load_config_reads_the_file_found_and_names_it_relative_to_cwd(tmp_path)
     root = tree(tmp_path, {"a/.tpm.toml": 'root = "plan"\n[rules.stale-milestone]\nstale_after_days = 3\n'})
     config = load_config(root, root / "a" / "b", rule_defaults=rule_defaults())
     assert config.root == "a/plan" and config.source == "../.tpm.toml"
-    assert config.rule("stale-milestone").options == {"stale_after_days": 3}
+    assert config.rule("stale").options == {"stale_after_days": 3}  # written by its old slug
     with pytest.raises(UsageError, match=r"^\.\./\.tpm\.toml: unknown key `roots`"):
         (root / "a" / ".tpm.toml").write_text('roots = "plan"\n', encoding="utf-8")
         load_config(root, root / "a" / "b", rule_defaults=rule_defaults())

@@ -13,7 +13,7 @@ from tpm import engine
 from tpm.config import Config
 from tpm.diagnostic import Finding, Severity
 from tpm.errors import UsageError
-from tpm.rules import REGISTRY, all_rules
+from tpm.rules import ALIASES, REGISTRY, all_rules, find, rule, rule_defaults
 from tpm.rules.registry import Rule
 
 TODAY = datetime.date(2026, 11, 27)
@@ -44,10 +44,12 @@ def made_up(slug: str, scope: str = "document", severity: str = "warning", check
 @pytest.mark.parametrize(
     ("selectors", "expected"),
     [
-        (["stale-milestone"], {"stale-milestone"}),
-        (["TPM402"], {"stale-milestone"}),
-        (["tpm402"], {"stale-milestone"}),  # codes in any case
-        (["TPM40"], {"stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone"}),
+        (["stale"], {"stale"}),
+        (["TPM402"], {"stale"}),
+        (["tpm402"], {"stale"}),  # codes in any case
+        (["TPM40"], {"stale-checkpoint", "stale", "unreviewed", "slipped"}),
+        (["overdue-milestone", "stale-milestone"], {"overdue", "stale"}),  # old slugs name the new rules
+        (["unreviewed-risk", "slipped-milestone"], {"unreviewed", "slipped"}),
         (["TPM9", "TPM001"], {"expired-suppression", "invalid-suppression", "parse-error"}),
         ([" ", "", " TPM104 "], {"superseded-link"}),  # blanks skipped, spaces trimmed
         (["all"], {r.slug for r in all_rules()}),
@@ -59,7 +61,7 @@ def test_resolve_selectors_takes_slugs_codes_prefixes_and_all(selectors, expecte
     assert engine.resolve_selectors(selectors, all_rules(), "--select") == expected
 
 
-@pytest.mark.parametrize("selector", ["stale", "TPM5", "Stale-Milestone", "TPM4021", "*"])
+@pytest.mark.parametrize("selector", ["stal", "TPM5", "Stale-Milestone", "Overdue", "TPM4021", "*"])
 def test_resolve_selectors_refuses_what_names_no_rule(selector):
     with pytest.raises(UsageError) as raised:
         engine.resolve_selectors(["TPM001", selector], all_rules(), ".tpm.toml: select")
@@ -75,34 +77,80 @@ def test_selected_rules_default_is_every_rule_in_code_order():
 def test_command_line_select_wins_over_the_config_select():
     cfg = config({"select": ["TPM2"]})
     assert slugs(engine.selected_rules(cfg)) == [
-        "overdue-milestone",
+        "overdue",
         "overdue-action",
         "stale-decision",
         "missing-postmortem",
+        "review-due",
     ]
-    assert slugs(engine.selected_rules(cfg, select=["TPM402"])) == ["stale-milestone"]
+    assert slugs(engine.selected_rules(cfg, select=["TPM402"])) == ["stale"]
 
 
 def test_config_ignore_is_added_to_the_command_line_ignore_even_under_select():
-    """README: `ignore = []  # added to --ignore`; only the config's `select` gives way."""
-    cfg = config({"ignore": ["stale-milestone"]})
+    """README: `ignore = []  # added to --ignore`; a --select by prefix or ALL does not
+    outweigh it (only one that names the rule itself does, below)."""
+    cfg = config({"ignore": ["stale"]})
     assert slugs(engine.selected_rules(cfg, select=["TPM40"])) == [
         "stale-checkpoint",
-        "unreviewed-risk",
-        "slipped-milestone",
+        "unreviewed",
+        "slipped",
     ]
     assert slugs(engine.selected_rules(cfg, select=["TPM40"], ignore=["TPM401", " "])) == [
-        "unreviewed-risk",
-        "slipped-milestone",
+        "unreviewed",
+        "slipped",
     ]
+    assert "stale" not in slugs(engine.selected_rules(cfg, select=["ALL"]))
     assert engine.selected_rules(cfg, select=["ALL"], ignore=["ALL"]) == []
 
 
+@pytest.mark.parametrize("ignored", ["overdue", "overdue-milestone", "TPM201", "TPM20"])
+@pytest.mark.parametrize("selected", ["overdue", "overdue-milestone", "TPM201", "tpm201"])
+def test_a_command_line_select_of_one_rule_wins_over_the_config_ignore(ignored, selected):
+    """SPEC: `--select` of a slug wins over the config's `ignore` of the same slug (the
+    more specific wins); an old slug or the rule's whole code names it as well."""
+    cfg = config({"ignore": [ignored]})
+    assert "overdue" not in slugs(engine.selected_rules(cfg))
+    assert slugs(engine.selected_rules(cfg, select=[selected])) == ["overdue"]
+    assert slugs(engine.selected_rules(cfg, select=[selected, "TPM202"])) == ["overdue", "overdue-action"]
+    assert engine.selected_rules(cfg, select=[selected], ignore=["overdue"]) == []  # --ignore still wins
+
+
+def test_only_the_command_line_select_outweighs_the_config_ignore():
+    both = config({"select": ["overdue"], "ignore": ["overdue"]})
+    assert engine.selected_rules(both) == []  # the config's own select does not
+    prefix = config({"ignore": ["overdue"]})
+    assert slugs(engine.selected_rules(prefix, select=["TPM20"])) == [
+        "overdue-action",
+        "stale-decision",
+        "missing-postmortem",
+        "review-due",
+    ]
+    off = config({"rules": {"overdue": {"severity": "off"}}})
+    assert engine.selected_rules(off, select=["overdue"]) == []  # `off` is no ignore: it stays off
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("overdue-milestone", "overdue"),
+        ("stale-milestone", "stale"),
+        ("unreviewed-risk", "unreviewed"),
+        ("slipped-milestone", "slipped"),
+    ],
+)
+def test_old_slugs_work_in_every_selector(old, new):
+    assert slugs(engine.selected_rules(config(), select=[old])) == [new]
+    assert new not in slugs(engine.selected_rules(config(), ignore=[old]))
+    assert slugs(engine.selected_rules(config({"select": [old]}))) == [new]
+    assert new not in slugs(engine.selected_rules(config({"ignore": [old]})))
+    assert engine.selected_rules(config({"rules": {old: {"severity": "off"}}}), select=[new]) == []
+
+
 def test_severity_off_removes_a_rule_even_when_selected_by_name():
-    cfg = config({"rules": {"stale-milestone": {"severity": "off"}}})
-    assert engine.selected_rules(cfg, select=["stale-milestone"]) == []
-    assert "stale-milestone" not in slugs(engine.selected_rules(cfg))
-    assert cfg.rule("stale-milestone").enabled is False
+    cfg = config({"rules": {"stale": {"severity": "off"}}})
+    assert engine.selected_rules(cfg, select=["stale"]) == []
+    assert "stale" not in slugs(engine.selected_rules(cfg))
+    assert cfg.rule("stale").enabled is False
     assert cfg.rule("stale-checkpoint").enabled is True
 
 
@@ -120,6 +168,23 @@ def test_config_selectors_are_checked_and_named_by_origin(table, origin):
         engine.selected_rules(config(), ignore=["x"])
 
 
+def test_the_alias_table_redirects_old_slugs_to_registered_rules_only():
+    assert dict(ALIASES) == {
+        "overdue-milestone": "overdue",
+        "stale-milestone": "stale",
+        "unreviewed-risk": "unreviewed",
+        "slipped-milestone": "slipped",
+    }
+    for old, new in ALIASES.items():
+        assert old not in REGISTRY and new in REGISTRY
+        assert find(old) is find(new) is find(REGISTRY[new].code.lower()) is REGISTRY[new]
+        assert rule_defaults()[old] == (new, REGISTRY[new].options)
+    assert find("Overdue") is None and find("TPM20") is None
+    with pytest.raises(ValueError, match=r"^rule stale-milestone: that is the old slug of stale$"):
+        rule("stale-milestone", "TPM997", "warning")(lambda document, ctx: iter(()))
+    assert "stale-milestone" not in REGISTRY
+
+
 # severities -----------------------------------------------------------------------------
 
 
@@ -129,11 +194,11 @@ def run_one(rule: Rule, files: dict, cfg: Config | None = None, history=None) ->
 
 
 def test_severity_comes_from_the_registry_then_the_config():
-    overdue = REGISTRY["overdue-milestone"]
+    overdue = REGISTRY["overdue"]
     result = run_one(overdue, {M1: milestone()})
     assert [(d.rule, d.code, d.severity, d.line, d.column, d.message) for d in result.diagnostics] == [
         (
-            "overdue-milestone",
+            "overdue",
             "TPM201",
             Severity.ERROR,
             5,
@@ -142,7 +207,7 @@ def test_severity_comes_from_the_registry_then_the_config():
         )
     ]
     assert result.exit_code(strict=False) == 1
-    demoted = run_one(overdue, {M1: milestone()}, config({"rules": {"overdue-milestone": {"severity": "info"}}}))
+    demoted = run_one(overdue, {M1: milestone()}, config({"rules": {"overdue": {"severity": "info"}}}))
     assert [d.severity for d in demoted.diagnostics] == [Severity.INFO]
     assert demoted.count(Severity.INFO) == 1 and demoted.count(Severity.ERROR) == 0
     assert demoted.exit_code(strict=False) == 0
@@ -154,10 +219,14 @@ def test_a_findings_own_severity_beats_the_default_but_not_the_config():
         yield Finding(document.path, 1, 1, "plain")
         yield Finding(document.path, 2, 1, "marked", severity=Severity.ERROR)
 
-    rule = made_up("overdue-milestone", check=check)  # a registered slug, for the config to name
+    rule = made_up("overdue", check=check)  # a registered slug, for the config to name
     result = run_one(rule, {M1: milestone()})
     assert [(d.line, d.severity) for d in result.diagnostics] == [(1, Severity.WARNING), (2, Severity.ERROR)]
     configured = run_one(rule, {M1: milestone()}, config({"rules": {"overdue-milestone": {"severity": "warning"}}}))
+    assert [(d.rule, d.line, d.severity) for d in configured.diagnostics] == [
+        ("overdue", 1, Severity.WARNING),  # configured by its old slug, reported by its new one
+        ("overdue", 2, Severity.WARNING),
+    ]
     assert [(d.line, d.severity) for d in configured.diagnostics] == [(1, Severity.WARNING), (2, Severity.WARNING)]
 
 
@@ -205,11 +274,11 @@ def test_diagnostics_are_sorted_and_the_result_lists_the_checked_documents():
 
 
 def test_history_rules_are_skipped_without_a_history_index():
-    rules = [REGISTRY["stale-milestone"], REGISTRY["overdue-milestone"]]
+    rules = [REGISTRY["stale"], REGISTRY["overdue"]]
     result = engine.run(project_of({M1: milestone()}, config()), rules, TODAY, history_skipped=True)
-    assert result.skipped_rules == ("stale-milestone",)
+    assert result.skipped_rules == ("stale",)
     assert result.history_skipped is True
-    assert [d.rule for d in result.diagnostics] == ["overdue-milestone"]
+    assert [d.rule for d in result.diagnostics] == ["overdue"]
 
 
 def test_a_history_function_is_called_once_and_only_after_the_other_rules():
@@ -240,7 +309,7 @@ def test_a_history_function_is_never_called_when_no_history_rule_runs():
     def index():
         raise AssertionError("history read for nothing")
 
-    result = engine.run(project_of({M1: milestone()}, config()), [REGISTRY["overdue-milestone"]], TODAY, history=index)
+    result = engine.run(project_of({M1: milestone()}, config()), [REGISTRY["overdue"]], TODAY, history=index)
     assert len(result.diagnostics) == 1
 
 
@@ -249,7 +318,7 @@ def test_a_history_function_is_never_called_when_no_history_rule_runs():
 
 def suppressed(lint: str) -> list[str]:
     """The rules still reported for an overdue milestone with this `lint:` block."""
-    rules = [REGISTRY["overdue-milestone"], REGISTRY["expired-suppression"], REGISTRY["invalid-suppression"]]
+    rules = [REGISTRY["overdue"], REGISTRY["expired-suppression"], REGISTRY["invalid-suppression"]]
     project = project_of({M1: milestone(lint=lint)}, config())
     return [f"{d.rule}:{d.line}" for d in engine.run(project, rules, TODAY).diagnostics]
 
@@ -257,23 +326,26 @@ def suppressed(lint: str) -> list[str]:
 @pytest.mark.parametrize(
     ("lint", "expected"),
     [
-        ("", ["overdue-milestone:5"]),
-        ("lint:\n  ignore: [overdue-milestone]\n", []),
+        ("", ["overdue:5"]),
+        ("lint:\n  ignore: [overdue]\n", []),
+        ("lint:\n  ignore: [overdue-milestone]\n", []),  # the old slug
         ("lint:\n  ignore: [TPM201]\n", []),
         ("lint:\n  ignore: [tpm201]\n", []),  # codes in any case
-        ("lint:\n  ignore: [overdue-milestone]\n  until: 2026-12-01\n", []),
+        ("lint:\n  ignore: [overdue]\n  until: 2026-12-01\n", []),
         ("lint:\n  ignore: [overdue-milestone]\n  until: 2026-11-27\n", []),  # until is inclusive
         (
-            "lint:\n  ignore: [overdue-milestone]\n  until: 2026-11-26\n",
-            ["overdue-milestone:5", "expired-suppression:8"],
+            "lint:\n  ignore: [overdue]\n  until: 2026-11-26\n",
+            ["overdue:5", "expired-suppression:8"],
         ),
-        ("lint:\n  ignore: [overdue-milestone, nope]\n", ["invalid-suppression:7"]),
-        ("lint:\n  ignore: [stale-milestone]\n", ["overdue-milestone:5"]),  # another rule
-        ("lint:\n  ignore: overdue-milestone\n", ["overdue-milestone:5"]),  # not a list: nothing
-        ("lint: overdue-milestone\n", ["overdue-milestone:5"]),  # not a mapping: nothing
+        ("lint:\n  ignore: [overdue, nope]\n", ["invalid-suppression:7"]),
+        ("lint:\n  ignore: [overdue-milestone, Overdue]\n", ["invalid-suppression:7"]),  # slugs are exact
+        ("lint:\n  ignore: [stale-milestone]\n", ["overdue:5"]),  # another rule
+        ("lint:\n  ignore: [stale]\n", ["overdue:5"]),
+        ("lint:\n  ignore: overdue\n", ["overdue:5"]),  # not a list: nothing
+        ("lint: overdue\n", ["overdue:5"]),  # not a mapping: nothing
         (  # an expired suppression cannot silence its own expiry
-            "lint:\n  ignore: [expired-suppression, overdue-milestone]\n  until: 2026-01-01\n",
-            ["overdue-milestone:5", "expired-suppression:8"],
+            "lint:\n  ignore: [expired-suppression, overdue]\n  until: 2026-01-01\n",
+            ["overdue:5", "expired-suppression:8"],
         ),
     ],
 )
@@ -284,14 +356,16 @@ def test_suppressions(lint, expected):
 def test_active_suppressions_read_directly():
     document = project_of({M1: milestone()}, config()).documents[0]
     document.data = {"lint": {"ignore": ["TPM201", "overdue-action", 7, None, "made-up"], "until": "2026-11-27"}}
-    assert engine.active_suppressions(document, TODAY) == {"overdue-milestone", "overdue-action", "made-up"}
+    assert engine.active_suppressions(document, TODAY) == {"overdue", "overdue-action", "made-up"}
     assert engine.active_suppressions(document, TODAY + datetime.timedelta(days=1)) == set()
     document.data["lint"]["until"] = "soon"  # not a date: no end (the schema reports it)
     assert engine.active_suppressions(document, datetime.date(2099, 1, 1)) == {
-        "overdue-milestone",
+        "overdue",
         "overdue-action",
         "made-up",
     }
+    document.data = {"lint": {"ignore": ["overdue-milestone", "stale-milestone", "unreviewed-risk", "TPM404"]}}
+    assert engine.active_suppressions(document, TODAY) == {"overdue", "stale", "unreviewed", "slipped"}
     assert engine.active_suppressions(None, TODAY) == set()
 
 

@@ -34,8 +34,8 @@ def findings(repo, *args):
 
 
 EXPECTED = [
-    ("project/milestones/M-1-launch.md", 4, "stale-milestone"),
-    ("project/milestones/M-1-launch.md", 5, "slipped-milestone"),
+    ("project/milestones/M-1-launch.md", 4, "stale"),
+    ("project/milestones/M-1-launch.md", 5, "slipped"),
 ]
 
 
@@ -47,7 +47,7 @@ def test_the_cache_lives_in_the_git_directory_and_gives_the_same_answer(repo):
     cold = run_tpm(repo, "check", "--today", TODAY).out
     cache = repo / ".git" / "tpm-cache" / "history.json"
     assert cache.is_file()
-    assert json.loads(cache.read_text())["format"] == "tpm-history/5"
+    assert json.loads(cache.read_text())["format"] == "tpm-history/6"
     assert run_tpm(repo, "check", "--today", TODAY).out == cold
     assert git(repo, "status", "--porcelain") == ""  # nothing written to the work tree
 
@@ -61,7 +61,7 @@ def test_no_cache_neither_reads_nor_writes_it(repo):
     "content",
     [
         "not json",
-        '{"format": "tpm-history/4", "key": "x", "head": "y", "files": {}}',
+        '{"format": "tpm-history/5", "key": "x", "head": "y", "files": {}}',
         "[1, 2, 3]",
     ],
 )
@@ -70,7 +70,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(repo, content):
     cache = repo / ".git" / "tpm-cache" / "history.json"
     cache.write_text(content)
     assert findings(repo) == EXPECTED
-    assert json.loads(cache.read_text())["format"] == "tpm-history/5"
+    assert json.loads(cache.read_text())["format"] == "tpm-history/6"
 
 
 def test_a_tampered_cache_with_the_right_key_is_not_trusted(repo):
@@ -78,7 +78,7 @@ def test_a_tampered_cache_with_the_right_key_is_not_trusted(repo):
     cache = repo / ".git" / "tpm-cache" / "history.json"
     data = json.loads(cache.read_text())
     for state in data["files"].values():
-        state["due_moves"] = "oops"
+        state["moves"] = "oops"
     cache.write_text(json.dumps(data))
     assert findings(repo) == EXPECTED
 
@@ -86,10 +86,10 @@ def test_a_tampered_cache_with_the_right_key_is_not_trusted(repo):
 def test_a_new_commit_is_folded_onto_the_cache(repo):
     findings(repo)
     commit(repo, "2026-11-26", {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20") + "Notes.\n"})
-    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped")]
     cached_head = json.loads((repo / ".git" / "tpm-cache" / "history.json").read_text())["head"]
     assert cached_head == git(repo, "rev-parse", "HEAD").strip()
-    assert findings(repo, "--no-cache") == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+    assert findings(repo, "--no-cache") == [("project/milestones/M-1-launch.md", 5, "slipped")]
 
 
 def test_rewritten_history_rebuilds_the_cache(repo):
@@ -101,12 +101,12 @@ def test_rewritten_history_rebuilds_the_cache(repo):
 
 def test_an_uncommitted_edit_counts_as_made_today(repo):
     write_files(repo, {"project/milestones/M-1-launch.md": MILESTONE.format(due="2026-12-20") + "Today.\n"})
-    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped-milestone")]
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 5, "slipped")]
 
 
 def test_a_detached_head_works(repo):
     git(repo, "checkout", "-q", "--detach", "HEAD~1")
-    assert findings(repo) == [("project/milestones/M-1-launch.md", 4, "stale-milestone")]
+    assert findings(repo) == [("project/milestones/M-1-launch.md", 4, "stale")]
 
 
 def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path):
@@ -125,7 +125,7 @@ def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path
     assert quiet.code == 0
     assert quiet.out == (
         "Checked 1 file: no problems; git history rules skipped (--no-history): "
-        "stale-checkpoint, stale-milestone, unreviewed-risk, slipped-milestone.\n"
+        "stale-checkpoint, stale, unreviewed, slipped.\n"
     )
 
 
@@ -151,9 +151,9 @@ def test_json_summary_lists_skipped_git_rules(repo):
     report = json.loads(run_tpm(repo, "check", "--today", TODAY, "--format", "json", "--no-history").out)
     assert report["summary"]["skipped_rules"] == [
         "stale-checkpoint",
-        "stale-milestone",
-        "unreviewed-risk",
-        "slipped-milestone",
+        "stale",
+        "unreviewed",
+        "slipped",
     ]
     assert report["diagnostics"] == []
 
@@ -190,3 +190,152 @@ def test_dubious_ownership_passes_gits_advice_through(repo):
     assert outcome.code == 2
     assert outcome.err.startswith("tpm: error: git refuses this repository (dubious ownership);")
     assert "git config --global --add safe.directory" in outcome.err and outcome.err.count("\n") == 1
+
+
+# types of the user's own --------------------------------------------------------------------
+
+PROPOSALS_CONFIG = """\
+type_key = ""
+
+[types.proposal]
+paths = ["proposals/*.md"]
+id_field = "number"
+
+[types.proposal.lifecycle]
+planned = ["Draft"]
+active = ["Review"]
+done = ["Final"]
+
+[types.proposal.dates]
+due = "due_date"
+
+[types.concern]
+paths = ["concerns/*.md"]
+status_field = "state"
+
+[types.concern.lifecycle]
+active = ["Open"]
+done = ["Closed"]
+
+[types.concern.dates]
+reviewed = "updated"
+"""
+
+
+def proposal(number: int, status: str, due: str, notes: str = "") -> str:
+    return f"---\nnumber: {number}\ntitle: P{number}\nstatus: {status}\ndue_date: {due}\n---\n# P{number}\n{notes}"
+
+
+def concern(state: str, updated: str, owner: str, likelihood: int = 2) -> str:
+    return (
+        f"---\nid: C-1\ntitle: Fees\nstate: {state}\nowner: {owner}\nlikelihood: {likelihood}\nimpact: 3\n"
+        f"updated: {updated}\n---\n# Fees\n"
+    )
+
+
+@pytest.fixture
+def custom(tmp_path):
+    """Proposals (active in Review, due in `due_date`) and concerns (reviewed in `updated`,
+    status in `state`) in a repository that is not laid out as tpm's own."""
+    repo = make_repo(tmp_path / "repo")
+    commit(
+        repo,
+        "2026-10-01",
+        {
+            ".tpm.toml": PROPOSALS_CONFIG,
+            "proposals/0001-idle.md": proposal(1, "Review", "2026-12-01"),
+            "proposals/0002-final.md": proposal(2, "Final", "2026-10-15"),
+            "proposals/0003-slipping.md": proposal(3, "Draft", "2026-11-01"),
+            "concerns/C-1-fees.md": concern("Open", "2026-10-01", "ann"),
+        },
+    )
+    commit(repo, "2026-10-10", {"proposals/0003-slipping.md": proposal(3, "Draft", "2026-11-20")})
+    commit(repo, "2026-11-01", {"concerns/C-1-fees.md": concern("Open", "2026-11-01", "ann")})  # a review
+    commit(repo, "2026-11-20", {"concerns/C-1-fees.md": concern("Open", "2026-11-01", "bob")})  # owner only
+    commit(repo, "2026-11-21", {"proposals/0001-idle.md": proposal(1, "Review", "2026-12-01", "\n\n  ")})  # blanks
+    return repo
+
+
+def messages(repo, *args):
+    outcome = run_tpm(repo, "check", "--today", TODAY, "--format", "json", "--select", "TPM4", *args)
+    assert outcome.code in (0, 1), outcome.err
+    return [
+        (d["path"], d["line"], d["column"], d["rule"], d["message"]) for d in json.loads(outcome.out)["diagnostics"]
+    ]
+
+
+def test_the_git_rules_judge_types_by_their_declarations(custom):
+    expected = [
+        (
+            "concerns/C-1-fees.md",
+            8,
+            10,
+            "unreviewed",
+            "last reviewed 26 days ago (2026-11-01); low concerns are reviewed every 14 days",
+        ),
+        (
+            "proposals/0001-idle.md",
+            4,
+            9,
+            "stale",
+            "1 is Review but its file has had no commit for 57 days (last 2026-10-01)",
+        ),
+        (
+            "proposals/0003-slipping.md",
+            5,
+            11,
+            "slipped",
+            "due_date moved later once, 19 days in total: 2026-10-10: 2026-11-01 → 2026-11-20 (+19d)",
+        ),
+    ]
+    write_files(custom, {".tpm.toml": PROPOSALS_CONFIG + "\n[rules.unreviewed]\nlow_days = 14\n"})
+    assert messages(custom) == expected
+    assert messages(custom) == expected  # from the cache
+    assert messages(custom, "--no-cache") == expected
+
+
+def test_an_assessment_change_after_the_review_makes_a_custom_type_unreviewed(custom):
+    commit(custom, "2026-11-25", {"concerns/C-1-fees.md": concern("Open", "2026-11-01", "bob", likelihood=4)})
+    assert [m for m in messages(custom) if m[3] == "unreviewed"] == [
+        (
+            "concerns/C-1-fees.md",
+            8,
+            10,
+            "unreviewed",
+            "likelihood changed on 2026-11-25, after the last review (2026-11-01); re-assess it and update `updated`",
+        )
+    ]
+    commit(custom, "2026-11-26", {"concerns/C-1-fees.md": concern("Open", "2026-11-26", "bob", likelihood=4)})
+    assert [m for m in messages(custom) if m[3] == "unreviewed"] == []
+
+
+def test_a_changed_declaration_refolds_the_cached_history(custom):
+    """The cache key holds the tracked field names: a cached fold that followed `due_date`
+    knows nothing of `target`, so renaming the due field must read history again."""
+    commit(custom, "2026-11-22", {"proposals/0004-t.md": "---\nnumber: 4\nstatus: Draft\ntarget: 2026-12-01\n---\n"})
+    commit(custom, "2026-11-23", {"proposals/0004-t.md": "---\nnumber: 4\nstatus: Draft\ntarget: 2026-12-30\n---\n"})
+    assert [m[0] for m in messages(custom) if m[3] == "slipped"] == ["proposals/0003-slipping.md"]
+    write_files(custom, {".tpm.toml": PROPOSALS_CONFIG.replace('due = "due_date"', 'due = "target"')})
+    assert [m[0] for m in messages(custom) if m[3] == "slipped"] == ["proposals/0004-t.md"]
+
+
+def test_the_report_shows_the_last_review_the_rule_judges(tmp_path):
+    """SPEC §2: an owner change is no review, so the report's "last review" stays on the
+    commit that set `reviewed`, the date the rule's message names."""
+    repo = make_repo(tmp_path / "repo")
+    risk = "---\nid: R-1\ntitle: A\nstatus: open\nlikelihood: 3\nimpact: 3\nowner: {owner}\nreviewed: 2026-10-20\n---\n"
+    commit(repo, "2026-10-01", {"project/risks/R-1-a.md": risk.replace("reviewed: 2026-10-20\n", "").format(owner="a")})
+    commit(repo, "2026-10-20", {"project/risks/R-1-a.md": risk.format(owner="a")})
+    commit(repo, "2026-11-25", {"project/risks/R-1-a.md": risk.format(owner="b")})
+    assert messages(repo) == [
+        (
+            "project/risks/R-1-a.md",
+            8,
+            11,
+            "unreviewed",
+            "last reviewed 38 days ago (2026-10-20); medium risks are reviewed every 14 days",
+        )
+    ]
+    report = json.loads(run_tpm(repo, "report", "--format", "json", "--today", TODAY).out)
+    [row] = report["risks"]["top"]
+    assert (row["last_review"], row["review_age_days"]) == ("2026-10-20", 38)

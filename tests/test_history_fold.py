@@ -10,7 +10,9 @@ from dataclasses import asdict
 import pytest
 
 from fakes import config_of
-from tpm.history import FileHistory, History, pathspecs, snapshot
+from tpm.history import Change, FileHistory, History, Review, Tracking, pathspecs, snapshot
+
+ASSESSMENT = ("likelihood", "impact", "status", "mitigation", "#mitigation")  # the built-in risk's
 
 
 def fold(*versions: tuple[str | None, str | bytes]) -> FileHistory:
@@ -39,27 +41,40 @@ def risk(likelihood: str = "3", impact: str = "4", reviewed: str | None = "2026-
 # dates of the file ----------------------------------------------------------------------
 
 
-def test_created_last_change_and_front_matter_changed():
+def test_created_and_last_change():
     state = fold(
         ("2026-10-01", milestone()),
         ("2026-10-05", milestone(body="Notes.\n")),  # body only
-        ("2026-10-07", milestone(body="Notes.\n")),  # nothing at all (a commit that touched nothing here)
+        ("2026-10-07", milestone(body="Notes.\n")),  # the same text: a rename or a mode change, still a commit
     )
-    assert (state.seq, state.created, state.last_change, state.front_matter_changed) == (
-        3,
-        "2026-10-01",
-        "2026-10-07",
-        "2026-10-01",
-    )
+    assert (state.seq, state.created, state.last_change) == (3, "2026-10-01", "2026-10-07")
     state.advance("2026-10-09", milestone(status="planned", body="Notes.\n"))
-    assert (state.seq, state.last_change, state.front_matter_changed) == (4, "2026-10-09", "2026-10-09")
+    assert (state.seq, state.last_change) == (4, "2026-10-09")
+
+
+@pytest.mark.parametrize(
+    ("body", "activity"),
+    [
+        ("Some notes\nhere.\n", False),  # re-wrapped
+        ("Some notes here.   \n\n\n", False),  # trailing spaces, blank lines
+        ("  Some\tnotes here.\n", False),  # indented, a tab
+        ("Some notes there.\n", True),  # a word
+        ("Somenotes here.\n", True),  # two words joined: not the same text
+        ("- Some notes here.\n", True),
+    ],
+)
+def test_a_whitespace_only_change_is_not_activity(body, activity):
+    state = fold(("2026-10-01", milestone(body="Some notes here.\n")), ("2026-10-20", milestone(body=body)))
+    assert (state.seq, state.last_change) == (2, "2026-10-20" if activity else "2026-10-01")
+    state.advance("2026-10-25", milestone(body=body))  # then a commit that keeps the text (a rename)
+    assert state.last_change == "2026-10-25"
 
 
 def test_unknown_dates_are_folded_in_order_as_none():
     state = fold((None, milestone()), ("2026-10-05", milestone("2026-12-09")), (None, milestone("2026-12-20")))
-    assert state.created is None and state.last_change is None and state.front_matter_changed is None
-    assert state.due_moves == [["2026-10-05", "2026-12-01", "2026-12-09"], [None, "2026-12-09", "2026-12-20"]]
-    assert state.slips() == [
+    assert state.created is None and state.last_change is None
+    assert state.moves == {"due": [["2026-10-05", "2026-12-01", "2026-12-09"], [None, "2026-12-09", "2026-12-20"]]}
+    assert state.slips("due") == [
         {"date": "2026-10-05", "from": "2026-12-01", "to": "2026-12-09", "days": 8},
         {"date": None, "from": "2026-12-09", "to": "2026-12-20", "days": 11},
     ]
@@ -67,9 +82,9 @@ def test_unknown_dates_are_folded_in_order_as_none():
 
 def test_a_file_without_front_matter_has_none_but_still_ages():
     state = fold(("2026-10-01", "# just notes\n"), ("2026-10-02", "# just notes, edited\n"))
-    assert (state.front_matter_changed, state.due, state.reviewed, state.due_moves) == ("2026-10-01", None, None, [])
+    assert (state.last_change, state.values, state.moves, state.set_on) == ("2026-10-02", {}, {}, {})
     state.advance("2026-10-03", milestone())
-    assert state.front_matter_changed == "2026-10-03" and state.due == "2026-12-01" and state.due_moves == []
+    assert state.values == {"due": "2026-12-01", "status": "in-progress"} and state.moves == {}
 
 
 # due moves and slips --------------------------------------------------------------------
@@ -83,13 +98,14 @@ def test_due_moves_and_slips():
         ("2026-10-10", milestone("2026-12-05")),  # earlier: a move, not a slip
         ("2026-10-20", milestone("'2026-12-20'")),  # quoted: the same date
     )
-    assert state.due == "2026-12-20"
-    assert state.due_moves == [
+    assert state.values["due"] == "2026-12-20"
+    assert state.moves["due"] == [
         ["2026-10-05", "2026-12-01", "2026-12-09"],
         ["2026-10-10", "2026-12-09", "2026-12-05"],
         ["2026-10-20", "2026-12-05", "2026-12-20"],
     ]
-    assert [(s["date"], s["days"]) for s in state.slips()] == [("2026-10-05", 8), ("2026-10-20", 15)]
+    assert [(s["date"], s["days"]) for s in state.slips("due")] == [("2026-10-05", 8), ("2026-10-20", 15)]
+    assert state.slips("start") == state.slips(None) == []
 
 
 def test_a_due_that_appears_or_disappears_is_no_move():
@@ -99,7 +115,7 @@ def test_a_due_that_appears_or_disappears_is_no_move():
         ("2026-10-03", milestone("soon")),  # no date in it: none
         ("2026-10-04", milestone("2026-12-24")),
     )
-    assert state.due == "2026-12-24" and state.due_moves == []
+    assert state.values["due"] == "2026-12-24" and state.moves == {}
 
 
 def test_due_values_the_scan_cannot_read_are_read_as_yaml_would():
@@ -108,7 +124,7 @@ def test_due_values_the_scan_cannot_read_are_read_as_yaml_would():
         ("2026-10-02", milestone('"2026-12-03"')),
         ("2026-10-03", milestone("&d 2026-12-07")),
     )
-    assert state.due_moves == [
+    assert state.moves["due"] == [
         ["2026-10-02", "2026-12-01", "2026-12-03"],
         ["2026-10-03", "2026-12-03", "2026-12-07"],
     ]
@@ -116,68 +132,132 @@ def test_due_values_the_scan_cannot_read_are_read_as_yaml_would():
 
 def test_slips_skip_moves_that_are_not_dates():
     state = FileHistory(
-        due_moves=[
-            ["2026-10-01", "2026-02-30", "2026-03-01"],
-            ["2026-10-02", None, "2026-03-01"],
-            ["2026-10-03", "2026-03-01", "2026-03-02"],
-        ]
+        moves={
+            "due": [
+                ["2026-10-01", "2026-02-30", "2026-03-01"],
+                ["2026-10-02", None, "2026-03-01"],
+                ["2026-10-03", "2026-03-01", "2026-03-02"],
+            ]
+        }
     )
-    assert state.slips() == [{"date": "2026-10-03", "from": "2026-03-01", "to": "2026-03-02", "days": 1}]
+    assert state.slips("due") == [{"date": "2026-10-03", "from": "2026-03-01", "to": "2026-03-02", "days": 1}]
 
 
-# reviews and scoring changes ------------------------------------------------------------
+# reviews and assessment changes ----------------------------------------------------------
 
 
-def test_review_then_scoring_change_after_it():
+def test_review_then_an_assessment_change_after_it():
     state = fold(("2026-10-01", risk()), ("2026-10-08", risk(likelihood="4")))
-    assert (state.reviewed, state.reviewed_set, state.reviewed_seq) == ("2026-10-01", "2026-10-01", 1)
-    assert (state.scoring_changed, state.scoring_seq, state.scoring_fields) == ("2026-10-08", 2, ["likelihood"])
-    assert state.scoring_seq > state.reviewed_seq
+    assert state.last_review("reviewed") == Review("2026-10-01", 1, True)
+    assert state.last_change_of(ASSESSMENT) == Change("2026-10-08", 2, ("likelihood",))
 
 
-def test_the_first_version_is_no_scoring_change_and_a_review_with_the_change_covers_it():
+def test_the_first_version_is_no_assessment_change_and_a_review_with_the_change_covers_it():
     state = fold(("2026-10-01", risk()))
-    assert (state.scoring_changed, state.scoring_seq, state.scoring_fields) == (None, 0, [])
+    assert state.last_change_of(ASSESSMENT) is None
     state.advance("2026-10-09", risk(impact="5", status="mitigating", reviewed="2026-10-09"))
-    assert (state.reviewed_set, state.reviewed_seq) == ("2026-10-09", 2)
-    assert (state.scoring_changed, state.scoring_seq, state.scoring_fields) == ("2026-10-09", 2, ["impact", "status"])
-    assert not state.scoring_seq > state.reviewed_seq
+    assert state.last_review("reviewed") == Review("2026-10-09", 2, True)
+    assert state.last_change_of(ASSESSMENT) == Change("2026-10-09", 2, ("impact", "status"))
+
+
+def test_without_a_review_the_creation_is_the_last_review():
+    state = fold(("2026-10-01", risk(reviewed=None)), ("2026-10-08", risk(reviewed=None, owner="ann", tags="[x]")))
+    assert state.last_review("reviewed") == Review("2026-10-01", 1, False)
+    assert state.last_review(None) == Review("2026-10-01", 1, False)
+    assert FileHistory().last_review("reviewed") == Review(None, 0, False)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"owner": "ann"},
+        {"tags": "[vendor]"},
+        {"reviewed_by": "ann"},
+        {"mitigation_section": "Second vendor.\n\nMore words on it.\n", "reviewed": "'2026-10-01'"},  # quoted: same
+    ],
+)
+def test_only_a_change_of_reviewed_is_a_review(edit):
+    state = fold(("2026-10-01", risk()), ("2026-10-20", risk(**edit)))
+    assert state.last_review("reviewed") == Review("2026-10-01", 1, True)
 
 
 def test_the_mitigation_section_counts_but_not_its_whitespace_or_other_sections():
     base = fold(("2026-10-01", risk()))
     reflowed = base.copy()
     reflowed.advance("2026-10-02", risk(mitigation_section="  Second\n   vendor.  \n"))
-    assert reflowed.scoring_fields == [] and reflowed.scoring_seq == 0
+    assert reflowed.last_change_of(ASSESSMENT) is None
     other = base.copy()
     other.advance("2026-10-02", risk().replace("free text", "other text"))
-    assert other.scoring_seq == 0
+    assert other.last_change_of(ASSESSMENT) is None
     changed = base.copy()
     changed.advance("2026-10-03", risk(mitigation_section="Second vendor.\n\n### Detail\n\nSigned.\n"))
-    assert (changed.scoring_changed, changed.scoring_fields) == ("2026-10-03", ["mitigation"])
+    assert changed.last_change_of(ASSESSMENT) == Change("2026-10-03", 2, ("#mitigation",))
     field = base.copy()
     field.advance("2026-10-04", risk(mitigation="dual-source"))
-    assert field.scoring_fields == ["mitigation"]
-    assert base.scoring_seq == 0  # copies are independent
+    assert field.last_change_of(ASSESSMENT) == Change("2026-10-04", 2, ("mitigation",))
+    assert base.last_change_of(ASSESSMENT) is None  # copies are independent
+
+
+def test_a_long_mitigation_is_kept_as_its_digest_and_still_compared():
+    long_text = "Second vendor, " * 20 + "\n"
+    state = fold(("2026-10-01", risk(mitigation_section=long_text)))
+    assert len(state.values["#mitigation"]) == 16
+    state.advance("2026-10-02", risk(mitigation_section=long_text.replace("Second", "Third", 1)))
+    assert state.last_change_of(ASSESSMENT) == Change("2026-10-02", 2, ("#mitigation",))
 
 
 def test_quoting_a_score_is_no_change():
     state = fold(("2026-10-01", risk()), ("2026-10-02", risk(likelihood='"3"', impact="'4'")))
-    assert state.scoring_seq == 0
+    assert state.last_change_of(ASSESSMENT) is None
 
 
 def test_a_removed_review_keeps_the_last_review_date_and_a_text_review_counts():
     state = fold(("2026-10-01", risk()), ("2026-10-02", risk(reviewed=None)))
-    assert (state.reviewed, state.reviewed_set, state.reviewed_seq) == (None, "2026-10-01", 1)
+    assert state.last_review("reviewed") == Review("2026-10-01", 1, True)
     state.advance("2026-10-03", risk(reviewed="last week"))
-    assert (state.reviewed, state.reviewed_set, state.reviewed_seq) == ("last week", "2026-10-03", 3)
+    assert state.last_review("reviewed") == Review("2026-10-03", 3, True)
     state.advance("2026-10-04", risk(reviewed="2026-10-03 (again)"))
-    assert (state.reviewed, state.reviewed_set, state.reviewed_seq) == ("2026-10-03", "2026-10-04", 4)
+    assert state.last_review("reviewed") == Review("2026-10-04", 4, True)
+    state.advance("2026-10-05", risk(reviewed="2026-10-03"))  # the same date, written otherwise
+    assert state.last_review("reviewed") == Review("2026-10-04", 4, True)
 
 
 def test_a_review_on_an_unknown_date_sets_the_sequence_but_not_the_date():
     state = fold((None, risk()), (None, risk(impact="5")))
-    assert (state.reviewed_set, state.reviewed_seq, state.scoring_seq, state.scoring_fields) == (None, 1, 2, ["impact"])
+    assert state.last_review("reviewed") == Review(None, 1, True)
+    assert state.last_change_of(ASSESSMENT) == Change(None, 2, ("impact",))
+
+
+def test_a_custom_declaration_is_followed_by_its_own_names():
+    config = config_of(
+        {
+            "types": {
+                "concern": {
+                    "paths": ["concerns/*.md"],
+                    "status_field": "state",
+                    "lifecycle": {"active": ["Open"]},
+                    "dates": {"reviewed": "updated", "due": "due_date"},
+                }
+            }
+        }
+    )
+    tracking = Tracking.of(config)
+    assert sorted(tracking.moves) == ["due", "due_date"]
+    assert sorted(tracking.reviews) == ["reviewed", "updated"]
+    assert sorted(tracking.assessed) == ["impact", "likelihood", "mitigation", "state", "status"]
+    text = "---\nid: C-1\nstate: {state}\nupdated: {updated}\ndue_date: {due}\nowner: {owner}\n---\n"
+    state = FileHistory()
+    state.advance("2026-10-01", text.format(state="Open", updated="2026-10-01", due="2026-11-01", owner="a"), tracking)
+    state.advance("2026-10-05", text.format(state="Open", updated="2026-10-01", due="2026-11-09", owner="b"), tracking)
+    state.advance("2026-10-09", text.format(state="Held", updated="2026-10-01", due="2026-11-09", owner="b"), tracking)
+    assert state.slips("due_date") == [{"date": "2026-10-05", "from": "2026-11-01", "to": "2026-11-09", "days": 8}]
+    assert state.last_review("updated") == Review("2026-10-01", 1, True)
+    assert state.last_change_of(("state", "mitigation")) == Change("2026-10-09", 3, ("state",))
+    # The built-in tracking knows none of these names.
+    builtin = FileHistory()
+    builtin.advance("2026-10-01", text.format(state="Open", updated="2026-10-01", due="2026-11-01", owner="a"))
+    builtin.advance("2026-10-05", text.format(state="Held", updated="2026-10-05", due="2026-11-09", owner="a"))
+    assert (builtin.moves, builtin.set_on, builtin.changed) == ({}, {}, {})
 
 
 # task-line ages -------------------------------------------------------------------------
@@ -269,6 +349,25 @@ def test_snapshot_reads_tracked_fields_as_yaml_would(front_matter, fields):
     assert snapshot(f"---\n{front_matter}\n---\nbody\n").fields == fields
 
 
+CUSTOM = Tracking(moves=frozenset({"due-date"}), reviews=frozenset({"Checked On"}))
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "fields"),
+    [
+        ("due-date: 2026-12-01\nChecked On: 2026-10-01", {"due-date": "2026-12-01", "Checked On": "2026-10-01"}),
+        ('"due-date": 2026-12-01', {"due-date": "2026-12-01"}),
+        ("'Checked On': 2026-10-01", {"Checked On": "2026-10-01"}),
+        ("? due-date\n: 2026-12-01", {"due-date": "2026-12-01"}),  # YAML's reading, not the scan's
+        ('"d\\u0075e-date": 2026-12-01', {"due-date": "2026-12-01"}),
+        ("x: &d 2026-12-01\ndue-date: *d", {"due-date": "2026-12-01"}),
+        ("due: 2026-12-01\nreviewed: 2026-10-01", {}),  # the built-in names are not followed here
+    ],
+)
+def test_snapshot_reads_declared_names_as_yaml_would(front_matter, fields):
+    assert snapshot(f"---\n{front_matter}\n---\nbody\n", CUSTOM).fields == fields
+
+
 def test_snapshot_yaml_fallback_turns_values_into_text():
     snap = snapshot("---\n? due\n: 2026-12-01\nstatus: true\nimpact: null\nlikelihood: [1, {b: 2}]\n---\n")
     assert snap.fields == {"due": "2026-12-01", "status": "true", "impact": "", "likelihood": '[1, {"b": 2}]'}
@@ -276,17 +375,18 @@ def test_snapshot_yaml_fallback_turns_values_into_text():
 
 def test_snapshot_without_front_matter():
     snap = snapshot("# Title\n\n## Mitigation\n\nPlan B.\n\n## Next\n\n- [ ] 2026-11-10 x\n")
-    assert (snap.front_matter, snap.fields, snap.mitigation_section, snap.task_lines) == (
+    assert (snap.front_matter, snap.fields, snap.sections, snap.task_lines) == (
         None,
         {},
-        "Plan B.",
+        {"mitigation": "Plan B."},
         ["- [ ] 2026-11-10 x"],
     )
 
 
 def test_snapshot_mitigation_section_ends_at_a_heading_of_its_level_or_above():
     snap = snapshot("### Mitigation:\n\na\n#### Sub\nb\n## Up\nc\n# Mitigation\nd\n")
-    assert snap.mitigation_section == "a #### Sub b d"
+    assert snap.sections == {"mitigation": "a #### Sub b d"}
+    assert snapshot("## Mitigation\n\na\n", Tracking()).sections == {}  # followed only when declared
 
 
 # the cache's shape check ----------------------------------------------------------------
@@ -295,6 +395,8 @@ def test_snapshot_mitigation_section_ends_at_a_heading_of_its_level_or_above():
 def test_from_json_round_trips_a_folded_state():
     state = fold(("2026-10-01", risk() + "- [ ] 2026-11-01 x\n"), (None, risk(likelihood="5")))
     state.advance("2026-10-05", milestone("2026-12-09"))
+    state.advance("2026-10-06", milestone("2026-12-19"))
+    assert state.moves and state.changed and state.set_on and state.values
     assert FileHistory.from_json(asdict(state)) == state
 
 
@@ -303,15 +405,22 @@ def test_from_json_round_trips_a_folded_state():
     [
         ({"seq": "1"}, "cached seq has the wrong type"),
         ({"seq": True}, "cached seq has the wrong type"),
-        ({"scoring": []}, "cached scoring has the wrong type"),
+        ({"values": []}, "cached values has the wrong type"),
         ({"created": 20261001}, "cached created is not text"),
-        ({"due_moves": [["2026-10-01", "2026-12-01"]]}, "cached due move has the wrong shape"),
-        ({"due_moves": ["2026-10-01"]}, "cached due move has the wrong shape"),
-        ({"due_moves": [[1, "2026-12-01", "2026-12-02"]]}, "cached history holds values that are not text"),
-        ({"due_moves": [[None, "2026-12-01", 5]]}, "cached history holds values that are not text"),
+        ({"folded_digest": 5}, "cached folded_digest is not text"),
+        ({"moves": {"due": [["2026-10-01", "2026-12-01"]]}}, "cached due move has the wrong shape"),
+        ({"moves": {"due": ["2026-10-01"]}}, "cached due move has the wrong shape"),
+        ({"moves": {"due": "2026-10-01"}}, "cached due moves have the wrong shape"),
+        ({"moves": {"due": [[1, "2026-12-01", "2026-12-02"]]}}, "cached history holds values that are not text"),
+        ({"moves": {"due": [[None, "2026-12-01", 5]]}}, "cached history holds values that are not text"),
+        ({"moves": {5: []}}, "cached history holds values that are not text"),
+        ({"changed": {"impact": [2]}}, "cached change has the wrong shape"),
+        ({"changed": {"impact": ["2", "2026-10-01"]}}, "cached change has the wrong shape"),
+        ({"changed": {"impact": [0, "2026-10-01"]}}, "cached change has the wrong shape"),
+        ({"set_on": {"reviewed": [True, "2026-10-01"]}}, "cached change has the wrong shape"),
+        ({"set_on": {"reviewed": [1, 20261001]}}, "cached history holds values that are not text"),
         ({"line_since": {"abc": 5}}, "cached history holds values that are not text"),
-        ({"scoring": {"impact": 4}}, "cached history holds values that are not text"),
-        ({"scoring_fields": [None]}, "cached history holds values that are not text"),
+        ({"values": {"impact": 4}}, "cached history holds values that are not text"),
     ],
 )
 def test_from_json_refuses_shapes_that_are_not_ours(change, message):
@@ -323,8 +432,15 @@ def test_from_json_refuses_shapes_that_are_not_ours(change, message):
 def test_from_json_refuses_unknown_and_accepts_unknown_dates():
     with pytest.raises(TypeError):
         FileHistory.from_json({"seq": 1, "surprise": 2})
-    state = FileHistory.from_json({"due_moves": [[None, "2026-12-01", "2026-12-02"]], "line_since": {"abc": None}})
-    assert state.slips()[0]["date"] is None and state.line_since == {"abc": None}
+    state = FileHistory.from_json(
+        {
+            "moves": {"due": [[None, "2026-12-01", "2026-12-02"]]},
+            "line_since": {"abc": None},
+            "set_on": {"reviewed": [1, None]},
+        }
+    )
+    assert state.slips("due")[0]["date"] is None and state.line_since == {"abc": None}
+    assert state.last_review("reviewed") == Review(None, 1, True)
 
 
 # the index ------------------------------------------------------------------------------
@@ -338,16 +454,27 @@ def test_for_path_folds_uncommitted_text_on_top_dated_today_without_changing_the
         {"m.md": milestone("2026-12-24"), "new.md": milestone()},
     )
     state = history.for_path("m.md")
-    assert (state.seq, state.last_change, state.due_moves) == (
+    assert (state.seq, state.last_change, state.moves) == (
         2,
         "2026-11-27",
-        [["2026-11-27", "2026-12-01", "2026-12-24"]],
+        {"due": [["2026-11-27", "2026-12-01", "2026-12-24"]]},
     )
-    assert (committed.seq, committed.due_moves) == (1, [])  # the committed state is untouched
+    assert (committed.seq, committed.moves) == (1, {})  # the committed state is untouched
     assert history.for_path("same.md") is committed
     fresh = history.for_path("new.md")
-    assert (fresh.seq, fresh.created, fresh.due) == (1, "2026-11-27", "2026-12-01")
+    assert (fresh.seq, fresh.created, fresh.values["due"]) == (1, "2026-11-27", "2026-12-01")
     assert history.for_path("unknown.md") == FileHistory()
+
+
+def test_for_path_folds_uncommitted_text_with_the_runs_tracking():
+    tracking = Tracking(moves=frozenset({"due_date"}))
+    text = "---\nid: T-1\ndue_date: {}\n---\n"
+    committed = FileHistory()
+    committed.advance("2026-10-01", text.format("2026-12-01"), tracking)
+    history = History(datetime.date(2026, 11, 27), {"t.md": committed}, {"t.md": text.format("2026-12-24")}, tracking)
+    assert history.for_path("t.md").slips("due_date") == [
+        {"date": "2026-11-27", "from": "2026-12-01", "to": "2026-12-24", "days": 23}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -360,7 +487,16 @@ def test_for_path_folds_uncommitted_text_on_top_dated_today_without_changing_the
         ({"types": {"milestone": {"paths": ["project/m/**/*.md"]}, "task": {"paths": ["x/*.md"]}}}, ["project/"]),
         ({"root": "a/b", "types": {"milestone": {"paths": ["a/*.md"]}}}, ["a/"]),
         ({"root": "ab", "types": {"milestone": {"paths": ["a/*.md"]}}}, ["a/", "ab/"]),
+        # every type a git rule can judge: an active status, a due or reviewed date, checkpoints
+        ({"types": {"postmortem": {"paths": ["pm/*.md"]}}}, ["pm/", "project/"]),
+        ({"types": {"decision": {"paths": ["adr/*.md"]}}}, ["project/"]),  # no role a git rule reads
+        ({"types": {"task": {"paths": ["x/*.md"], "lifecycle": {"active": ["Doing"]}}}}, ["project/", "x/"]),
+        ({"types": {"task": {"paths": ["x/*.md"], "lifecycle": {"done": ["Done"]}}}}, ["project/"]),
+        ({"types": {"task": {"paths": ["x/*.md"], "dates": {"due": "due_date"}}}}, ["project/", "x/"]),
+        ({"types": {"task": {"paths": ["x/*.md"], "dates": {"reviewed": "checked"}}}}, ["project/", "x/"]),
+        ({"types": {"task": {"paths": ["x/*.md"], "dates": {"review_by": "revisit"}}}}, ["project/"]),
+        ({"types": {"task": {"paths": ["x/*.md"], "checkpoints": "Steps"}}}, ["project/", "x/"]),
     ],
 )
-def test_pathspecs_are_the_folders_of_the_milestone_and_risk_globs_and_the_root(table, specs):
+def test_pathspecs_are_the_folders_of_the_types_git_rules_judge_and_the_root(table, specs):
     assert pathspecs(config_of(table)) == specs

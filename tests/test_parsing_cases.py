@@ -653,7 +653,7 @@ def _positions(data: bytes) -> list:
         positions += [(p.mark.line, p.mark.column) for p in loaded.problems]
         positions += [(m.line, m.column) for m in loaded.key_marks.values()]
         positions += [(m.line, m.column) for m in loaded.value_marks.values()]
-        body = parse_body(source.body, source.body_line)
+        body = parse_body(source.body, source.body_line, "checkpoints")
         positions += [(s.line, 1) for s in body.sections]
         positions += [(t.line, t.column) for t in body.tasks]
     return positions

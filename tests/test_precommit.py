@@ -72,7 +72,7 @@ def test_tpm_check_passes_on_a_clean_project_and_fails_on_an_overdue_milestone(t
     failed = try_repo(late, pre_commit_home, "tpm-check")
     assert failed.returncode == 1
     assert "Failed" in failed.stdout
-    assert "project/milestones/M-2-alpha.md:5:6: error overdue-milestone M-2 is 316 days overdue" in failed.stdout
+    assert "project/milestones/M-2-alpha.md:5:6: error overdue M-2 is 316 days overdue" in failed.stdout
 
 
 def test_tpm_check_lints_what_is_staged(tmp_path, pre_commit_home):

@@ -45,12 +45,12 @@ def test_json_report_matches_the_golden_file(realistic):
     data = json.loads(outcome.out)
     assert data["health"] == {
         "documents": 30,
-        "errors": 14,
-        "warnings": 11,
+        "errors": 15,
+        "warnings": 13,
         "infos": 0,
         "overdue_milestones": 1,
         "overdue_actions": 1,
-        "unreviewed_high_risks": 1,
+        "unreviewed_high_risks": 2,  # R-1, and R-2: never reviewed (an owner edit is no review)
         "history": True,
     }
     m7 = next(m for m in data["milestones"] if m["id"] == "M-7")
@@ -306,3 +306,40 @@ def test_no_changes_and_bad_since(evolving):
 def test_changes_before_the_first_commit_lists_everything_as_new(evolving):
     out = run_tpm(evolving, "changes", "--since", "2026-01-01").out
     assert "R-1  new: Vendor (score 15, open)" in out and "M-1  new: Beta (due 2026-12-17, in-progress)" in out
+
+
+def test_the_report_reads_a_milestone_lifecycle_of_the_users_own(tmp_path):
+    """Lateness, the open-risk table and the chart's sections and tags ask the lifecycle,
+    not the built-in statuses: milestones that say `active`, risks that say `watching`."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".tpm.toml": (
+                '[types.milestone.lifecycle]\nplanned = ["later"]\nactive = ["active"]\ndone = ["shipped"]\n'
+                '[types.risk.lifecycle]\nactive = ["watching"]\n'
+            ),
+            "project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\nstatus: active\ndue: 2026-11-20\n---\n",
+            "project/milestones/M-2-b.md": "---\nid: M-2\ntitle: B\nstatus: later\ndue: 2026-12-20\n---\n",
+            "project/milestones/M-3-c.md": "---\nid: M-3\ntitle: C\nstatus: in-progress\ndue: 2026-11-20\n---\n",
+            "project/milestones/M-4-d.md": (
+                "---\nid: M-4\ntitle: D\nstatus: shipped\ndue: 2026-11-01\ncompleted: 2026-11-02\n---\n"
+            ),
+            "project/risks/R-1-a.md": "---\nid: R-1\ntitle: A\nstatus: watching\nlikelihood: 2\nimpact: 2\n---\n",
+            "project/risks/R-2-b.md": "---\nid: R-2\ntitle: B\nstatus: open\nlikelihood: 2\nimpact: 2\n---\n",
+        },
+    )
+    data = json.loads(run_tpm(repo, "report", "--today", TODAY, "--format", "json").out)
+    rows = {m["id"]: (m["status"], m["role"], m["days_late"], m["days_left"]) for m in data["milestones"]}
+    assert rows == {
+        "M-1": ("active", "active", 7, None),
+        "M-2": ("later", "planned", None, 23),
+        "M-3": ("in-progress", None, None, None),  # a status the lifecycle no longer knows
+        "M-4": ("shipped", "done", None, None),
+    }
+    assert data["health"]["overdue_milestones"] == 1
+    assert [r["id"] for r in data["risks"]["top"]] == ["R-1"]
+    markdown = run_tpm(repo, "report", "--today", TODAY).out
+    chart = dict(mermaid_tasks(markdown))
+    assert (chart["M-1 A"][:2], chart["M-2 B"][0], chart["M-4 D"][0]) == (["crit", "active"], "t2", "done")
+    sections = re.findall(r"^    section (.+)$", markdown, re.M)
+    assert sections == ["Active", "Later", "Shipped", "In-progress"]  # by role, then statuses without one

@@ -126,10 +126,10 @@ MILESTONE = "---\nid: M-1\ntitle: A\nstatus: planned\ndue: 2026-12-01\n---\n# A\
 def test_the_runner_fails_a_case_whose_files_were_not_all_checked(tmp_path, checked, files, extra, complaint):
     case = {"name": "typo", "files": files, **extra}
     if complaint is None:
-        _run_case(tmp_path, checked, "overdue-milestone", case)
+        _run_case(tmp_path, checked, "overdue", case)
         return
     with pytest.raises(AssertionError, match=complaint):
-        _run_case(tmp_path, checked, "overdue-milestone", case)
+        _run_case(tmp_path, checked, "overdue", case)
 
 
 def test_fixture_files_use_only_known_keys_and_name_their_rule():

@@ -20,7 +20,7 @@ TODAY = "2026-11-27"
 MIB = 1024 * 1024
 MILESTONE_PATH = "project/milestones/M-1-launch.md"
 RISK_PATH = "project/risks/R-1-outage.md"
-HISTORY_RULES = {"stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone"}
+HISTORY_RULES = {"stale-checkpoint", "stale", "unreviewed", "slipped"}
 
 
 def milestone(due: str, front: str | None = None) -> str:
@@ -89,8 +89,8 @@ def test_a_huge_past_version_is_skipped_by_check_without_being_read(huge_past):
     findings = [(d["rule"], d["message"]) for d in json.loads(out)["diagnostics"] if d["rule"] in HISTORY_RULES]
     # The huge version is skipped: the fold sees 2026-12-01 then 2026-12-20, one slip.
     assert findings == [
-        ("stale-milestone", "M-1 is in progress but its file has had no commit for 38 days (last 2026-10-20)"),
-        ("slipped-milestone", "due moved later once, 19 days in total: 2026-10-20: 2026-12-01 → 2026-12-20 (+19d)"),
+        ("stale", "M-1 is in progress but its file has had no commit for 38 days (last 2026-10-20)"),
+        ("slipped", "due moved later once, 19 days in total: 2026-10-20: 2026-12-01 → 2026-12-20 (+19d)"),
     ]
 
 
@@ -164,7 +164,7 @@ def slipping(tmp_path):
 SLIPPED = (
     MILESTONE_PATH,
     5,
-    "slipped-milestone",
+    "slipped",
     "due moved later 2 times, 19 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
     "2026-10-20: 2026-12-09 → 2026-12-20 (+11d)",
 )
@@ -175,7 +175,7 @@ def test_a_planted_history_cache_hiding_slips_is_ignored(slipping):
     cache = slipping / ".git" / "tpm-cache" / "history.json"
     planted = json.loads(cache.read_text())
     for state in planted["files"].values():
-        state["due_moves"] = []
+        state["moves"] = {}
     cache.write_text(json.dumps(planted))
     assert SLIPPED in history_findings(slipping)
 
@@ -253,13 +253,13 @@ def test_hostile_commit_dates_are_unknown_or_converted_never_fatal(tmp_path, raw
             (
                 MILESTONE_PATH,
                 4,
-                "stale-milestone",
+                "stale",
                 "M-1 is in progress but its file has had no commit for 33 days (last 2026-10-25)",
             ),
             (
                 MILESTONE_PATH,
                 5,
-                "slipped-milestone",
+                "slipped",
                 "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 "
                 f"(+8d); {shown}: 2026-12-09 → 2026-12-20 (+11d); 2026-10-25: 2026-12-20 → 2026-12-30 (+10d)",
             ),
@@ -319,7 +319,7 @@ def test_slips_are_seen_whatever_the_spelling_of_due(tmp_path, front):
         ("2026-11-20", "2026-12-30"),
     ):
         commit(repo, date, {MILESTONE_PATH: milestone(due, front.format(due=due))})
-    rule = [f for f in history_findings(repo) if f[2] == "slipped-milestone"]
+    rule = [f for f in history_findings(repo) if f[2] == "slipped"]
     assert [message for *_, message in rule] == [
         "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
         "2026-10-20: 2026-12-09 → 2026-12-20 (+11d); 2026-11-20: 2026-12-20 → 2026-12-30 (+10d)"
@@ -339,7 +339,7 @@ def test_slips_are_seen_in_a_flow_mapping_front_matter(tmp_path):
             date,
             {MILESTONE_PATH: f"---\n{{id: M-1, title: Launch, status: in-progress, due: {due}}}\n---\n# Launch\n"},
         )
-    assert [f[3] for f in history_findings(repo) if f[2] == "slipped-milestone"] == [
+    assert [f[3] for f in history_findings(repo) if f[2] == "slipped"] == [
         "due moved later 3 times, 29 days in total: 2026-10-10: 2026-12-01 → 2026-12-09 (+8d); "
         "2026-10-20: 2026-12-09 → 2026-12-20 (+11d); 2026-11-20: 2026-12-20 → 2026-12-30 (+10d)"
     ]
@@ -371,7 +371,7 @@ def test_a_change_after_review_is_seen_whatever_the_quoting(tmp_path, quote, quo
     commit(repo, "2026-11-20", {RISK_PATH: risk(quoted, quote, **change)})
     assert [(rule, message) for _, _, rule, message in history_findings(repo)] == [
         (
-            "unreviewed-risk",
+            "unreviewed",
             f"{changed} changed on 2026-11-20, after the last review (2026-10-01); re-assess it and update `reviewed`",
         )
     ]

@@ -113,7 +113,7 @@ SHOWN = "project/milestones/M-1-caf\\xe9.md"  # the byte 0xE9 as the four charac
 COPY = "project/milestones/M-1-copy.md"
 FINDINGS = [  # (path, line, rule, message); the last names the Latin-1 file in its message
     (SHOWN, 2, "duplicate-id", f"id M-1 is also used by {COPY}"),
-    (SHOWN, 5, "overdue-milestone", "M-1 is 7 days overdue (due 2026-11-20, still planned)"),
+    (SHOWN, 5, "overdue", "M-1 is 7 days overdue (due 2026-11-20, still planned)"),
     (COPY, 2, "duplicate-id", f"id M-1 is also used by {SHOWN}"),
 ]
 TEXT_LINES = [
@@ -203,7 +203,7 @@ def test_a_file_name_that_is_not_utf8_goes_to_the_report_and_the_step_summary(la
     in_markdown = SHOWN.replace("\\", "\\\\")  # a backslash is escaped in Markdown
     assert summary.read_bytes().decode("utf-8").splitlines()[-3:] == [
         f"| {in_markdown} | 2 | error | duplicate-id | id M-1 is also used by {COPY} |",
-        f"| {in_markdown} | 5 | error | overdue-milestone | M-1 is 7 days overdue (due 2026-11-20, still planned) |",
+        f"| {in_markdown} | 5 | error | overdue | M-1 is 7 days overdue (due 2026-11-20, still planned) |",
         f"| {COPY} | 2 | error | duplicate-id | id M-1 is also used by {in_markdown} |",
     ]
 

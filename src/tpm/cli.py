@@ -27,19 +27,20 @@ from tpm.boundary import lexically_within, read_text, writable_path
 from tpm.errors import UsageError
 from tpm.escaping import json_dumps, terminal
 from tpm.fsutil import write_atomic
-from tpm.pipeline import lint
+from tpm.pipeline import Options, lint
 from tpm.model import load_project
 from tpm.reporters import REPORTERS, junit
 from tpm.reporters.github import step_summary as github_step_summary
 from tpm.reporters.text import summary
-from tpm.rules import REGISTRY, all_rules, rule_defaults
+from tpm.rules import ALIASES, all_rules, rule_defaults
+from tpm.rules import find as find_rule
 from tpm.schema import Schemas
 from tpm.today import parse_date, resolve_today
 
 
-def _split(values: tuple[str, ...]) -> list[str]:
-    """`--select a,b --select c` -> [a, b, c]."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select a,b --select c` -> (a, b, c)."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def _repository(cwd: Path) -> Path:
@@ -106,7 +107,7 @@ def check(
 ) -> int:
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
-    run = lint(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged)
+    run = lint(Options(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged))
     result = engine.only_paths(run.result, _repo_relative(run.root, cwd, paths))
     if diff_base:
         result = engine.only_documents(result, git.changed_since_merge_base(run.root, diff_base, staged))
@@ -263,7 +264,7 @@ def report(
     if check_only and not output:
         raise UsageError("--check compares with a file: give --output FILE")
     cwd = Path.cwd()
-    run = lint(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True)
+    run = lint(Options(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True))
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
     if check_only:
@@ -330,16 +331,21 @@ def list_rules() -> None:
     """List every rule: code, slug, default severity and what it checks."""
     for rule in all_rules():
         click.echo(f"{rule.code}  {rule.slug:<22} {rule.severity.value:<8} {rule.summary}")
+    if ALIASES:
+        click.echo("")
+        click.echo("Old slugs, still accepted: " + ", ".join(f"{old} → {new}" for old, new in ALIASES.items()))
 
 
 @cli.command()
 @click.argument("rule")
 def explain(rule: str) -> None:
-    """Print the documentation of RULE (a slug or a code)."""
-    found = REGISTRY.get(rule) or next((r for r in REGISTRY.values() if r.code == rule.upper()), None)
+    """Print the documentation of RULE (a slug, an old slug or a code)."""
+    found = find_rule(rule)
     if found is None:
         raise UsageError(f"no rule is named {rule!r} (see `tpm rules`)")
     scope = {"document": "each document", "project": "the whole project", "history": "git history"}[found.scope]
+    if rule in ALIASES:
+        click.echo(f"{rule} is an alias of {found.slug}, its old slug; it is accepted wherever a slug is.")
     click.echo(f"{found.slug} ({found.code})")
     click.echo(f"Default severity: {found.severity.value}. Looks at: {scope}.")
     if found.options:
@@ -355,13 +361,36 @@ def explain(rule: str) -> None:
 def schema(type_name: str, config_file: str | None) -> None:
     """Print the JSON Schema that TYPE's documents are validated against."""
     config = _config_for(Path.cwd(), config_file)
+    _known_type(config, type_name)
+    click.echo(json_dumps(Schemas(config, _root_or_cwd()).effective(type_name), indent=2))
+
+
+@cli.command("types")
+@click.argument("type_name", metavar="[NAME]", required=False)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def types_command(type_name: str | None, config_file: str | None) -> None:
+    """Print every type's effective declaration (or NAME's) as TOML for .tpm.toml."""
+    from tpm.show_types import render_types
+
+    config = _config_for(Path.cwd(), config_file)
+    if type_name is not None:
+        _known_type(config, type_name)
+    text = render_types(config, _root_or_cwd(), None if type_name is None else [type_name])
+    click.echo(terminal(text, keep_newlines=True), nl=False)
+
+
+def _known_type(config: Config, type_name: str) -> None:
     if type_name not in config.types:
         raise UsageError(f"unknown type {type_name!r} (known: {', '.join(config.types)})")
-    try:  # schema files must stay inside the repository (outside one: the folder, as for the config)
-        root = git.repository_root(Path.cwd())
+
+
+def _root_or_cwd() -> Path:
+    """The repository, which schema and template files must stay inside; outside one, the
+    current folder (as for the config)."""
+    try:
+        return git.repository_root(Path.cwd())
     except UsageError:
-        root = Path.cwd()
-    click.echo(json_dumps(Schemas(config, root).effective(type_name), indent=2))
+        return Path.cwd()
 
 
 def main(argv: list[str] | None = None) -> int:

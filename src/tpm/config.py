@@ -26,12 +26,17 @@ from tpm.boundary import display, read_text
 from tpm.diagnostic import Severity
 from tpm.errors import UsageError
 from tpm.globs import check_glob, literal_folder
+from tpm.vocabulary import heading_key
 
 LIFECYCLE_ROLES = ("planned", "active", "done", "dropped")
 DATE_ROLES = ("due", "start", "completed", "reviewed", "review_by")
+PLANNED, ACTIVE, DONE, DROPPED = LIFECYCLE_ROLES  # by name, for the code that asks a document's role
+DUE, START, COMPLETED, REVIEWED, REVIEW_BY = DATE_ROLES
 
 TomlTable: TypeAlias = dict[str, Any]  # a TOML table as read: any values, checked key by key
-RuleDefaults: TypeAlias = Mapping[str, Mapping[str, int]]  # rule slug -> its options and their defaults
+OptionValue: TypeAlias = int | str  # a rule option: a number (of days, of times) or a name (of a field, of a type)
+RuleOptions: TypeAlias = Mapping[str, OptionValue]  # option name -> its value
+RuleDefaults: TypeAlias = Mapping[str, tuple[str, RuleOptions]]  # slug, or old slug -> (the rule's slug, its defaults)
 Fail: TypeAlias = Callable[[str], NoReturn]  # raises a usage error that names the config file
 _Default = TypeVar("_Default", str, str | None)
 
@@ -93,6 +98,11 @@ class TypeConfig:
             return None
         return next((role for role, values in self.lifecycle.items() if status in values), None)
 
+    @property
+    def checkpoint_key(self) -> str | None:
+        """The `checkpoints` heading as headings are compared (`heading_key`), if declared."""
+        return heading_key(self.checkpoints) if self.checkpoints else None
+
     def date_field(self, role: str) -> str | None:
         """The front-matter field that holds the date of `role` (due, start, ...), if any."""
         return self.dates.get(role)
@@ -102,7 +112,7 @@ class TypeConfig:
 class RuleConfig:
     severity: Severity | None = None  # None: the rule's default
     enabled: bool = True
-    options: Mapping[str, int] = field(default_factory=dict)
+    options: RuleOptions = field(default_factory=dict)  # every option of the rule, when configured
 
 
 @dataclass(frozen=True)
@@ -185,9 +195,9 @@ def find_config_file(start: Path, repo_root: Path) -> tuple[Path, bool] | None:
 def load_config(repo_root: Path, cwd: Path, explicit: str | None = None, *, rule_defaults: RuleDefaults) -> Config:
     """The effective config for a run in `cwd`; `explicit` is `--config FILE`.
 
-    `rule_defaults` names the rules that exist and their options (`tpm.rules.rule_defaults()`):
-    the caller passes them so that the config, which every layer reads, never imports the
-    rules, which read the model, which reads the config."""
+    `rule_defaults` names the rules that exist, by slug and by old slug, and their options
+    (`tpm.rules.rule_defaults()`): the caller passes them so that the config, which every
+    layer reads, never imports the rules, which read the model, which reads the config."""
     found: tuple[Path, bool] | None
     if explicit is not None:
         path = Path(explicit)
@@ -247,7 +257,7 @@ def parse_config(table: TomlTable, base: Path, repo_root: Path, source: str, *, 
     prefix = _repo_prefix(base, repo_root)
     root_rel = _join(prefix, _string(table, "root", "project", fail))
     types = _parse_types(_table(table, "types", fail), base, prefix, builtin_types(root_rel), fail)
-    rules = _parse_rules(_table(table, "rules", fail), rule_defaults, fail)
+    rules = _parse_rules(_table(table, "rules", fail), rule_defaults, fail, types)
 
     for pattern in _strings(table, "exclude", (), fail):
         if check_glob(pattern):
@@ -304,11 +314,11 @@ def _parse_types(
             fail(f'`{where}.reference_separator` must be a visible character such as ",", got {separator!r}')
         types[name] = replace(
             base_type,
-            paths=base_type.paths + paths,
+            paths=tuple(dict.fromkeys(base_type.paths + paths)),  # a pasted `tpm types` adds nothing twice
             schema=os.path.abspath(base / schema) if schema else base_type.schema,
             id_field=_string(raw, "id_field", base_type.id_field, fail, where),
             id_prefix=_string(raw, "id_prefix", base_type.id_prefix, fail, where),
-            references=base_type.references + _strings(raw, "references", (), fail, where),
+            references=tuple(dict.fromkeys(base_type.references + _strings(raw, "references", (), fail, where))),
             reference_separator=separator,
             status_field=_string(raw, "status_field", base_type.status_field, fail, where),
             lifecycle={**base_type.lifecycle, **_lifecycle(raw, where, fail)},
@@ -352,17 +362,25 @@ def _positive(raw: TomlTable, key: str, default: int | None, where: str, fail: F
     return value
 
 
-def _parse_rules(tables: TomlTable, rule_defaults: RuleDefaults, fail: Fail) -> dict[str, RuleConfig]:
+def _parse_rules(
+    tables: TomlTable, rule_defaults: RuleDefaults, fail: Fail, types: Mapping[str, TypeConfig]
+) -> dict[str, RuleConfig]:
     """`[rules.SLUG]` tables: a severity (or `off`) and the rule's own options, each of the
-    type of its default."""
-    rules = {}
-    for slug, raw in tables.items():
-        if slug not in rule_defaults:
-            fail(f"[rules.{slug}]: no rule is named {slug!r} (see `tpm rules`)")
+    type of its default (a whole number, or a string naming a field or, for an option whose
+    name ends in `_type`, one of `types`). A table may name a rule by its old slug
+    (`[rules.stale-milestone]`); it is kept under the new one."""
+    rules: dict[str, RuleConfig] = {}
+    written: dict[str, str] = {}  # the rule's slug -> the name its table used
+    for name, raw in tables.items():
+        if name not in rule_defaults:
+            fail(f"[rules.{name}]: no rule is named {name!r} (see `tpm rules`)")
         if not isinstance(raw, dict):
-            fail(f"[rules.{slug}] must be a table")
-        defaults = rule_defaults[slug]
-        _no_unknown(raw, {"severity", *defaults}, f"rules.{slug}.", fail)
+            fail(f"[rules.{name}] must be a table")
+        slug, defaults = rule_defaults[name]
+        if slug in written:
+            fail(f"[rules.{written[slug]}] and [rules.{name}] configure the same rule, {slug}: keep one")
+        written[slug] = name
+        _no_unknown(raw, {"severity", *defaults}, f"rules.{name}.", fail)
         severity, enabled = None, True
         if "severity" in raw:
             value = raw["severity"]
@@ -372,16 +390,29 @@ def _parse_rules(tables: TomlTable, rule_defaults: RuleDefaults, fail: Fail) -> 
                 try:
                     severity = Severity.parse(value if isinstance(value, str) else repr(value))
                 except ValueError as exc:
-                    fail(f"rules.{slug}.severity: {exc} or off")
-        options = dict(defaults)
-        for key, default in defaults.items():
-            if key in raw:
-                value = raw[key]
-                if type(value) is not type(default):
-                    fail(f"rules.{slug}.{key} must be {type(default).__name__}, got {value!r}")
-                options[key] = value
+                    fail(f"rules.{name}.severity: {exc} or off")
+        options = {
+            key: _rule_option(raw[key], default, f"rules.{name}", key, types, fail) if key in raw else default
+            for key, default in defaults.items()
+        }
         rules[slug] = RuleConfig(severity, enabled, options)
     return rules
+
+
+def _rule_option(
+    value: object, default: OptionValue, where: str, key: str, types: Mapping[str, TypeConfig], fail: Fail
+) -> OptionValue:
+    """Option `key` of the rule table `where`, as configured: of its default's type
+    (`type(...) is`: a boolean is no whole number); a name names something, and a
+    `..._type` option names a type."""
+    if type(value) is not type(default):
+        fail(f"{where}.{key} must be {type(default).__name__}, got {value!r}")
+    if isinstance(value, str) and not value.strip():
+        fail(f"{where}.{key} must name something, got {value!r}")
+    if isinstance(value, str) and key.endswith("_type") and value not in types:
+        fail(f"{where}.{key}: no type is named {value!r} (known: {', '.join(types)})")
+    assert isinstance(value, (int, str))  # of the default's type, checked above
+    return value
 
 
 def _repo_prefix(base: Path, repo_root: Path) -> str:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 StoredEntry = Any  # an entry as read back from the cache's JSON: untrusted, checked as it is decoded
 
-FORMAT = "tpm-documents/3"
+FORMAT = "tpm-documents/4"
 _NOT_A_DOCUMENT = "-"
 
 
@@ -43,16 +43,24 @@ class DocumentCache:
         self._used: dict[str, Document | None] = {}  # digest -> Document (or None), from this run
         self._new = False
         self._key: str | None = None
+        self._checkpoints: dict[str, str | None] = {}  # type -> its checkpoints heading key
 
     def use_fingerprint(self, config: Config, schemas: Schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
         effective = [schemas.effective(t) for t in sorted(config.types)]  # also reads every user schema file
         fingerprint = json.dumps(
-            [__version__, repr(sorted(config.types.items())), effective, sorted(schemas.sources.items())],
+            [
+                __version__,
+                config.type_key,
+                repr(sorted(config.types.items())),
+                effective,
+                sorted(schemas.sources.items()),
+            ],
             sort_keys=True,
             default=str,
         )
         self._key = hashlib.sha1(fingerprint.encode()).hexdigest()
+        self._checkpoints = {name: t.checkpoint_key for name, t in config.types.items()}
         data = cachefile.load(self.path, self.git_dir, FORMAT)
         if data is not None and data.get("key") == self._key and isinstance(data.get("entries"), dict):
             self._stored = data["entries"]
@@ -71,7 +79,7 @@ class DocumentCache:
         if entry is None:
             return False, None
         try:
-            document = None if entry == _NOT_A_DOCUMENT else _decode(entry, candidate, source)
+            document = None if entry == _NOT_A_DOCUMENT else _decode(entry, candidate, source, self._checkpoints)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return False, None
         self._used[digest] = document
@@ -138,14 +146,18 @@ def _required_text(value: object) -> str:
     return value
 
 
-def _decode(entry: StoredEntry, candidate: Candidate, source: SourceFile) -> Document:
+def _decode(
+    entry: StoredEntry, candidate: Candidate, source: SourceFile, checkpoints: dict[str, str | None]
+) -> Document:
     from tpm.model import Document  # model imports this module's users, not this module
 
     if not isinstance(entry["data"], dict) or not isinstance(entry["marks"], list):
         raise TypeError("front-matter is not a mapping")
+    document_type = _text(entry["type"])
     document = Document(
         path=candidate.path,
-        type=_text(entry["type"]),
+        type=document_type,
+        checkpoints=checkpoints.get(document_type) if document_type else None,
         source=source,
         data=entry["data"],
         has_front_matter=bool(entry["has_front_matter"]),

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from tpm import yamlload
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
-
-CHECKPOINT_SECTIONS = {"checkpoints", "action items"}
 
 
 _FENCE = re.compile(r"---[ \t]*")
@@ -88,10 +86,6 @@ class SourceFile:
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True  # False when the bytes could not be turned into text
     raw: bytes = b""  # the bytes read, for the document cache's key
-
-    @cached_property
-    def parsed_body(self) -> Body:
-        return parse_body(self.body, self.body_line)
 
 
 def read_source(abs_path: str | bytes) -> SourceFile | None:
@@ -235,8 +229,11 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").disable("inline")  # block structure is all we read
 
 
-def parse_body(body: str, first_line: int) -> Body:
-    """Headings, sections and task items of a Markdown body, with file line numbers."""
+def parse_body(body: str, first_line: int, checkpoints: str | None = None) -> Body:
+    """Headings, sections and task items of a Markdown body, with file line numbers. Task
+    items are read under the `checkpoints` heading (its `heading_key`, as the document's
+    type declares it: "checkpoints" for milestones, "action items" for post-mortems),
+    subsections included; None reads none."""
     tokens = _markdown().parse(body)
     lines = body.split("\n")
     headings: list[tuple[int, int, str, int]] = []  # (index in tokens, level, title, line)
@@ -271,7 +268,7 @@ def parse_body(body: str, first_line: int) -> Body:
         if token.type == "heading_open":
             level = int(token.tag[1])
             name = heading_key(tokens[index + 1].content)
-            if name in CHECKPOINT_SECTIONS:
+            if name == checkpoints:
                 current = (name, level)
             elif current is not None and level <= current[1]:
                 current = None

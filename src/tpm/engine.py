@@ -18,7 +18,7 @@ from tpm.diagnostic import Diagnostic, Finding, Severity
 from tpm.errors import UsageError
 from tpm.model import Document, Project
 from tpm.rules import all_rules
-from tpm.rules.registry import Context, HistoryIndex, Rule
+from tpm.rules.registry import Context, HistoryIndex, Rule, canonical
 from tpm.vocabulary import parse_iso_date
 
 
@@ -42,7 +42,8 @@ class Result:
 
 
 def resolve_selectors(selectors: Iterable[str], rules: Sequence[Rule], origin: str) -> set[str]:
-    """Slugs for selectors that are slugs, codes, code prefixes (`TPM0`) or `ALL`."""
+    """Slugs for selectors that are slugs, old slugs (`ALIASES`), codes, code prefixes
+    (`TPM0`) or `ALL`."""
     chosen: set[str] = set()
     for written in selectors:
         selector = written.strip()
@@ -51,24 +52,36 @@ def resolve_selectors(selectors: Iterable[str], rules: Sequence[Rule], origin: s
         if selector.upper() == "ALL":
             chosen.update(r.slug for r in rules)
             continue
-        found = {r.slug for r in rules if r.slug == selector or r.code.startswith(selector.upper())}
+        slug = canonical(selector)
+        found = {r.slug for r in rules if r.slug == slug or r.code.startswith(selector.upper())}
         if not found:
             raise UsageError(f"{origin}: no rule matches {selector!r} (see `tpm rules`)")
         chosen |= found
     return chosen
 
 
+def named_one_by_one(selectors: Iterable[str], rules: Sequence[Rule]) -> set[str]:
+    """The slugs of the rules that selectors name one by one: by slug, old slug or whole
+    code (not by a code prefix or `ALL`)."""
+    named = {canonical(s.strip()) for s in selectors} | {s.strip().upper() for s in selectors}
+    return {r.slug for r in rules if r.slug in named or r.code in named}
+
+
 def selected_rules(config: Config, select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Rule]:
     """The rules to run: --select (else the config's `select`, else all), less the ignored
-    and those whose configured severity is `off`."""
+    and those whose configured severity is `off`. A rule that --select names one by one
+    runs even when the config's `ignore` names it (the more specific wins); --ignore still
+    removes it."""
     rules = all_rules()
+    insisted: set[str] = set()
     if select:
         chosen = resolve_selectors(select, rules, "--select")
+        insisted = named_one_by_one(select, rules)
     elif config.select:
         chosen = resolve_selectors(config.select, rules, f"{config.source}: select")
     else:
         chosen = {r.slug for r in rules}
-    chosen -= resolve_selectors(config.ignore, rules, f"{config.source}: ignore")
+    chosen -= resolve_selectors(config.ignore, rules, f"{config.source}: ignore") - insisted
     chosen -= resolve_selectors(ignore, rules, "--ignore")
     return [r for r in rules if r.slug in chosen and config.rule(r.slug).enabled]
 
@@ -90,7 +103,7 @@ def run(
     skipped = []
     for rule in sorted(rules, key=lambda r: r.scope == "history"):
         rule_config = config.rule(rule.slug)
-        ctx = Context(config, today, rule_config.options or rule.options)
+        ctx = Context.of(config, today, rule_config.options or rule.options)
         findings: Iterable[Finding]
         if rule.scope == "document":
             findings = (f for document in project.documents for f in rule.check(document, ctx))
@@ -165,8 +178,8 @@ def printable(message: str) -> str:
 
 
 def active_suppressions(document: Document | None, today: datetime.date) -> set[str]:
-    """The slugs a document's `lint:` block silences today (codes are turned into slugs).
-    A suppression is in force up to and including its `until` date."""
+    """The slugs a document's `lint:` block silences today (codes and old slugs are turned
+    into slugs). A suppression is in force up to and including its `until` date."""
     lint = document.data.get("lint") if document is not None else None
     if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
         return set()
@@ -174,7 +187,7 @@ def active_suppressions(document: Document | None, today: datetime.date) -> set[
     if until is not None and until < today:
         return set()
     by_code = _slugs_by_code()
-    return {by_code.get(name.upper(), name) for name in lint["ignore"] if isinstance(name, str)}
+    return {by_code.get(name.upper(), canonical(name)) for name in lint["ignore"] if isinstance(name, str)}
 
 
 @cache

@@ -1,21 +1,33 @@
-"""What git history says about each milestone and risk, read in one pass and cached.
+"""What git history says about each document that a git rule judges, read in one pass and cached.
 
-The git rules need, per file: when it was last committed, when its front-matter last
-changed, how `due` moved, when `reviewed` was last set and whether the risk's score,
-status or mitigation changed after that, and since when each checkpoint line has stood
-unchanged. All of it is a fold over the file's versions, oldest first:
+The git rules need, per file: when it was created and last changed (a whitespace-only
+change is not a change), how its due date moved, when its `reviewed` date was last set,
+when its assessment (likelihood, impact, status, mitigation) last changed, and since when
+each task line has stood unchanged. All of it is a fold over the file's versions, oldest
+first:
 
     state = FileHistory()            # nothing known
-    for each version: state.advance(date, text)
+    for each version: state.advance(date, text, tracking)
 
-The versions come from one streaming `git log --raw` over the type folders (following
-renames, stopping once every file's creation has been seen), run while the documents are
-parsed, and one `git cat-file --batch` streaming their contents. A version over the
-1 MiB cap that documents have is never read (its size is asked first): it is skipped, as
-if that commit had not touched the file, so the fold compares the versions on either side
-of it. Only the folded states are cached, under the git directory, signed (cachefile.py),
-keyed by HEAD: after a new commit only the new commits are read and folded on top.
-Uncommitted changes are folded in last, dated today, and never cached.
+Which fields the fold follows comes from the type declarations, not from fixed names
+(`Tracking`): every type's `due` and `reviewed` date fields, and, when some type has a
+`reviewed` role, the assessment that a review covers: `likelihood`, `impact`, the status
+field of each such type, the `mitigation` field and the Mitigation section. The fold follows
+the union of them in every file, whatever the file's type: a file's type is only known
+from its current version (a renamed or deleted file, or one whose `type:` changed, has
+none that holds for its whole past), so the rules pick, when they read a state, the
+fields that the document's type declares. The cache key holds the tracked names, so a
+changed declaration refolds.
+
+The versions come from one streaming `git log --raw` over the folders of the types that
+a git rule can judge (following renames, stopping once every file's creation has been
+seen), run while the documents are parsed, and one `git cat-file --batch` streaming their
+contents. A version over the 1 MiB cap that documents have is never read (its size is
+asked first): it is skipped, as if that commit had not touched the file, so the fold
+compares the versions on either side of it. Only the folded states are cached, under the
+git directory, signed (cachefile.py), keyed by HEAD: after a new commit only the new
+commits are read and folded on top. Uncommitted changes are folded in last, dated today,
+and never cached.
 
 Dates are committer dates, as the committer's own calendar day: the day a change landed
 on this line of history. Author dates survive rebases and cherry-picks, so a review
@@ -34,11 +46,13 @@ import json
 import re
 import threading
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
 from tpm.boundary import MAX_FILE_BYTES
+from tpm.config import ACTIVE, DONE, DROPPED, DUE, REVIEWED, Config, TypeConfig, builtin_types
 from tpm.document import split_source
 from tpm.errors import UsageError
 from tpm.globs import literal_folder
@@ -47,18 +61,24 @@ from tpm.vocabulary import ISO_DATE, heading_key
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tpm.config import Config
     from tpm.model import Project
 
 Fields = dict[str, str]  # tracked top-level key -> raw text of its value
 DueMove = list[str | None]  # [date (None: unknown), old due, new due], a list as JSON keeps it
+Stamp = list[int | str | None]  # [version number, date (None: unknown)], a list as JSON keeps it
 CachedState = dict[str, Any]  # a FileHistory as the cache's JSON holds it, untrusted until checked
 # A move of `due` to a later date ("from" is a keyword, hence the functional form).
 Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": int})
 
-CACHE_FORMAT = "tpm-history/5"
-SCORING_FIELDS = ("likelihood", "impact", "status", "mitigation")
-_TRACKED_FIELDS = ("due", "reviewed", *SCORING_FIELDS)
+CACHE_FORMAT = "tpm-history/6"
+
+CLOSED = (DONE, DROPPED)  # the roles of documents nobody works on any more
+# The assessment that a review covers, besides the type's status field (SPEC §2): the
+# score's two fields, and the mitigation, a field or a body section.
+SCORE_FIELDS = ("likelihood", "impact")
+MITIGATION = "mitigation"
+SECTION = "#"  # a tracked section's key: "#" and its heading key (no plain YAML key starts with "#")
+
 # A top-level `key: value` line whose key YAML reads exactly as written: plain, or quoted
 # without escapes ('' is a single-quoted key's only escape).
 _TOP_KEY = re.compile(
@@ -73,6 +93,7 @@ _CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
 _TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_LONG = 64  # a tracked value longer than this is kept as its digest: it is only ever compared
 
 SHALLOW_ADVICE = (
     "this is a shallow clone, so git history would give wrong ages; fetch the full history "
@@ -81,45 +102,122 @@ SHALLOW_ADVICE = (
 )
 
 
+def needs_history(type_config: TypeConfig) -> bool:
+    """Whether a git rule can judge documents of this type: it declares an active status,
+    a `due` or `reviewed` date, or a checkpoints heading."""
+    return bool(
+        type_config.lifecycle.get(ACTIVE)
+        or type_config.date_field(DUE)
+        or type_config.date_field(REVIEWED)
+        or type_config.checkpoints
+    )
+
+
+def assessment(type_config: TypeConfig) -> tuple[str, ...]:
+    """The tracked items a review of this type covers: the score's fields, its status field,
+    the `mitigation` field and the Mitigation section."""
+    return (*SCORE_FIELDS, type_config.status_field, MITIGATION, SECTION + MITIGATION)
+
+
+def shown(item: str) -> str:
+    """A tracked item as a message names it: a section by its heading key."""
+    return item[len(SECTION) :] if item.startswith(SECTION) else item
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the fold follows, by name, from the type declarations (see the module's doc)."""
+
+    moves: frozenset[str] = frozenset()  # fields holding a due date: their moves are kept
+    reviews: frozenset[str] = frozenset()  # fields holding a reviewed date: when each was last set
+    assessed: frozenset[str] = frozenset()  # fields of an assessment: when each last changed
+    sections: frozenset[str] = frozenset()  # heading keys of sections of an assessment, likewise
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """Every front-matter field the scan reads."""
+        return self.moves | self.reviews | self.assessed
+
+    @property
+    def dates(self) -> frozenset[str]:
+        """The fields read as a date: a value's ISO date is what is compared."""
+        return self.moves | self.reviews
+
+    @classmethod
+    def of(cls, config: Config) -> Tracking:
+        types = list(config.types.values())
+        reviewed_types = [t for t in types if t.date_field(REVIEWED)]
+        assessed = {item for t in reviewed_types for item in assessment(t)}
+        return cls(
+            moves=frozenset(name for t in types if (name := t.date_field(DUE))),
+            reviews=frozenset(name for t in reviewed_types if (name := t.date_field(REVIEWED))),
+            assessed=frozenset(i for i in assessed if not i.startswith(SECTION)),
+            sections=frozenset(shown(i) for i in assessed if i.startswith(SECTION)),
+        )
+
+    def key(self) -> list[list[str]]:
+        """The tracked names, in a fixed order: part of the cache key."""
+        return [sorted(self.moves), sorted(self.reviews), sorted(self.assessed), sorted(self.sections)]
+
+
+@lru_cache(maxsize=1)
+def builtin_tracking() -> Tracking:
+    """What the fold follows for the shipped presets alone (the default of `advance`)."""
+    return Tracking.of(Config(types=builtin_types("project")))
+
+
 @dataclass
 class Snapshot:
     """The few things the git rules compare between two versions of a file."""
 
     front_matter: str | None
-    fields: Fields
-    mitigation_section: str  # the body's Mitigation section, whitespace-folded
+    fields: Fields  # tracked field -> the raw text of its value
+    sections: dict[str, str]  # tracked section's heading key -> its text, whitespace-folded
     task_lines: list[str]  # the stripped text of every task-item line
+    text_digest: str  # of the whole text as it is
+    folded_digest: str  # of the whole text, whitespace-folded: a change of whitespace alone is none
 
 
-def snapshot(text: str | bytes) -> Snapshot:
+def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
     """A light line scan, not a full parse: enough to tell what changed, and cheap enough
     to run on every historical version of every file. Where the scan could read a tracked
     key otherwise than YAML does, the version's front-matter is loaded as YAML instead."""
-    source = split_source(text.encode("utf-8")) if isinstance(text, str) else split_source(text)
+    tracking = tracking or builtin_tracking()
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    source = split_source(raw)
     fields: Fields = {}
-    if source.front_matter is not None:
-        scanned = _scanned_fields(source.front_matter)
-        fields = scanned if scanned is not None else _loaded_fields(source.front_matter)
-    mitigation: list[str] = []
-    in_mitigation, level = False, 0
+    if source.front_matter is not None and tracking.fields:
+        scanned = _scanned_fields(source.front_matter, tracking.fields)
+        fields = scanned if scanned is not None else _loaded_fields(source.front_matter, tracking.fields)
+    sections: dict[str, list[str]] = {}
+    within: tuple[str, int] | None = None  # the tracked section we are in: (heading key, level)
     tasks: list[str] = []
     for line in source.body.split("\n"):
         heading = _HEADING.match(line)
         if heading:
-            depth = len(heading.group(1))
-            if heading_key(heading.group(2)) == "mitigation":
-                in_mitigation, level = True, depth
+            depth, key = len(heading.group(1)), heading_key(heading.group(2))
+            if key in tracking.sections:
+                within = (key, depth)
+                sections.setdefault(key, [])
                 continue
-            if in_mitigation and depth <= level:
-                in_mitigation = False
-        if in_mitigation:
-            mitigation.append(line.strip())
+            if within is not None and depth <= within[1]:
+                within = None
+        if within is not None:
+            sections[within[0]].append(line.strip())
         if _TASK_LINE.match(line):
             tasks.append(line.strip())
-    return Snapshot(source.front_matter, fields, " ".join(" ".join(mitigation).split()), tasks)
+    text_digest = hashlib.sha1(raw).hexdigest()[:16]
+    return Snapshot(
+        source.front_matter,
+        fields,
+        {key: " ".join(" ".join(lines).split()) for key, lines in sections.items()},
+        tasks,
+        text_digest,
+        _digest(" ".join(source.text.split())) if source.readable else text_digest,
+    )
 
 
-def _scanned_fields(front_matter: str) -> Fields | None:
+def _scanned_fields(front_matter: str, tracked: frozenset[str]) -> Fields | None:
     """Tracked top-level key -> the raw text of its value, by lines; None when a top-level
     line is one the scan cannot read as YAML would (a flow mapping, a `?` key, an anchor,
     tag or escape on a key, a list, an indented mapping, a quoted value or flow collection
@@ -147,7 +245,7 @@ def _scanned_fields(front_matter: str) -> Fields | None:
         value = (match.group(4) or "").strip()
         if not _ends_on_its_line(value):
             return None
-        current = key if key in _TRACKED_FIELDS else None
+        current = key if key in tracked else None
         if current:
             fields[current] = value
     if any(_NOT_LITERAL.search(value) for value in fields.values()):
@@ -171,12 +269,12 @@ def _ends_on_its_line(value: str) -> bool:
     return False
 
 
-def _loaded_fields(front_matter: str) -> Fields:
+def _loaded_fields(front_matter: str, tracked: frozenset[str]) -> Fields:
     """The tracked fields as the YAML loader reads them, as text (the slow, exact way)."""
     data = yamlload.load(front_matter, 2).data
     if not isinstance(data, dict):
         return {}
-    return {name: _as_text(data[name]) for name in _TRACKED_FIELDS if name in data}
+    return {name: _as_text(value) for name, value in data.items() if isinstance(name, str) and name in tracked}
 
 
 def _as_text(value: object) -> str:
@@ -189,27 +287,48 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def _due(fields: Fields) -> str | None:
-    found = ISO_DATE.search(fields.get("due", ""))
-    return found.group(0) if found else None
-
-
-def _reviewed(fields: Fields) -> str | None:
-    found = ISO_DATE.search(fields.get("reviewed", ""))
-    return found.group(0) if found else fields.get("reviewed")
-
-
 def _digest(text: str) -> str:
     """A short stand-in for text that is only ever compared, to keep the cache small."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _scoring(snap: Snapshot) -> dict[str, str]:
-    values = {name: snap.fields.get(name, "").strip("'\" ") for name in SCORING_FIELDS}
-    if snap.mitigation_section:
-        values["mitigation"] += "\n" + snap.mitigation_section
-    values["mitigation"] = _digest(values["mitigation"])
+def _values(snap: Snapshot, tracking: Tracking) -> dict[str, str]:
+    """Each tracked item present in a version -> what is compared between versions: a date
+    field's ISO date (else its text), any other field's text without quotes, a section's
+    folded text; long ones as their digest. An empty value is no value."""
+    values: dict[str, str] = {}
+    for name, raw in snap.fields.items():
+        found = ISO_DATE.search(raw) if name in tracking.dates else None
+        value = found.group(0) if found else raw.strip("'\" ")
+        if value:
+            values[name] = value if len(value) <= _LONG else _digest(value)
+    for key, text in snap.sections.items():
+        if text:
+            values[SECTION + key] = text if len(text) <= _LONG else _digest(text)
     return values
+
+
+class Review(NamedTuple):
+    """The last review of a document (SPEC §2): the latest version that set its `reviewed`
+    field, else its creation (`reviewed` False). `seq` 0: no version known."""
+
+    date: str | None
+    seq: int
+    reviewed: bool
+
+
+def review_of(state: FileHistory, type_config: TypeConfig) -> Review:
+    """The last review of a document of this type (SPEC §2), from its `reviewed` date role:
+    what `unreviewed` judges and the report shows, one answer for both."""
+    return state.last_review(type_config.date_field(REVIEWED))
+
+
+class Change(NamedTuple):
+    """The latest version that changed some of a set of tracked items, and which."""
+
+    date: str | None
+    seq: int
+    items: tuple[str, ...]
 
 
 @dataclass
@@ -219,53 +338,48 @@ class FileHistory:
 
     seq: int = 0
     created: str | None = None  # date of the first version
-    last_change: str | None = None  # date of the latest version
-    front_matter_hash: str | None = None
-    front_matter_changed: str | None = None  # date of the latest front-matter change
-    due: str | None = None
-    due_moves: list[DueMove] = field(default_factory=list)  # one per change
-    reviewed: str | None = None
-    reviewed_set: str | None = None  # date of the latest version that changed `reviewed`
-    reviewed_seq: int = 0
-    scoring: dict[str, str] = field(default_factory=dict)  # scoring field -> its text (mitigation: digest)
-    scoring_changed: str | None = None
-    scoring_seq: int = 0
-    scoring_fields: list[str] = field(default_factory=list)  # what changed then
+    last_change: str | None = None  # date of the latest version that was not a whitespace-only change
+    text_digest: str | None = None  # of the latest version
+    folded_digest: str | None = None  # of the latest version, whitespace-folded
+    values: dict[str, str] = field(default_factory=dict)  # tracked item -> its value now (see _values)
+    changed: dict[str, Stamp] = field(default_factory=dict)  # assessment item -> its latest change
+    set_on: dict[str, Stamp] = field(default_factory=dict)  # reviewed field -> its latest change to a value
+    moves: dict[str, list[DueMove]] = field(default_factory=dict)  # due field -> its moves, oldest first
     line_since: dict[str, str | None] = field(default_factory=dict)  # digest of a task line -> date it has stood since
 
-    def advance(self, date: str | None, text: str | bytes) -> None:
-        """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown)."""
-        snap = snapshot(text)
-        first = self.seq == 0
+    def advance(self, date: str | None, text: str | bytes, tracking: Tracking | None = None) -> None:
+        """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown),
+        following what `tracking` names (default: what the shipped presets declare)."""
+        tracking = tracking or builtin_tracking()
+        snap = snapshot(text, tracking)
         self.seq += 1
-        if first:
+        if self.seq == 1:
             self.created = date  # stays None when the first commit's date is unknown
-        self.last_change = date
-        digest = hashlib.sha1((snap.front_matter or "").encode("utf-8", "surrogatepass")).hexdigest()
-        if digest != self.front_matter_hash:
-            self.front_matter_hash, self.front_matter_changed = digest, date
-        due = _due(snap.fields)
-        if due != self.due:
-            if self.due is not None and due is not None:
-                self.due_moves.append([date, self.due, due])
-            self.due = due
-        reviewed = _reviewed(snap.fields)
-        if reviewed != self.reviewed:
-            self.reviewed = reviewed
-            if reviewed is not None:
-                self.reviewed_set, self.reviewed_seq = date, self.seq
-        scoring = _scoring(snap)
-        changed = [name for name in SCORING_FIELDS if scoring[name] != self.scoring.get(name)]
-        if changed and not first:
-            self.scoring_changed, self.scoring_seq, self.scoring_fields = date, self.seq, changed
-        self.scoring = scoring
+        # Any commit that touches the file is activity (a rename, a mode change, an edit),
+        # but one that changes only its whitespace.
+        if snap.text_digest == self.text_digest or snap.folded_digest != self.folded_digest:
+            self.last_change = date
+        self.text_digest, self.folded_digest = snap.text_digest, snap.folded_digest
+        values = _values(snap, tracking)
+        stamp: Stamp = [self.seq, date]
+        for name in sorted(values.keys() | self.values.keys()):
+            old, new = self.values.get(name), values.get(name)
+            if old == new:
+                continue
+            if name in tracking.assessed or name.startswith(SECTION):
+                self.changed[name] = stamp
+            if name in tracking.reviews and new is not None:
+                self.set_on[name] = stamp
+            if name in tracking.moves and old is not None and new is not None and _is_date(old) and _is_date(new):
+                self.moves.setdefault(name, []).append([date, old, new])
+        self.values = values
         lines = [_digest(line) for line in snap.task_lines]
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
 
-    def slips(self) -> list[Slip]:
-        """Each move of `due` to a later date: {"date" (None: unknown), "from", "to", "days"}."""
+    def slips(self, due_field: str | None) -> list[Slip]:
+        """Each move of `due_field` to a later date: {"date" (None: unknown), "from", "to", "days"}."""
         found: list[Slip] = []
-        for when, old, new in self.due_moves:
+        for when, old, new in self.moves.get(due_field, []) if due_field else []:
             if old is None or new is None:  # neither the fold nor a checked cache keeps such a move
                 continue
             try:
@@ -275,6 +389,30 @@ class FileHistory:
             if days > 0:
                 found.append({"date": when, "from": old, "to": new, "days": days})
         return found
+
+    def last_review(self, reviewed_field: str | None) -> Review:
+        """SPEC §2: a review is a version that changes `reviewed_field` (to a value; an
+        uncommitted one is dated today); the last review is the latest, else the file's
+        creation. What else changed in that version does not matter."""
+        stamp = self.set_on.get(reviewed_field) if reviewed_field else None
+        if stamp is not None:
+            seq, date = _unpack(stamp)
+            return Review(date, seq, True)
+        return Review(self.created, 1 if self.seq else 0, False)
+
+    def last_change_of(self, items: Iterable[str]) -> Change | None:
+        """The latest version after the first that changed any of `items` (a value that
+        appears or goes counts), and which of them changed then; None if none did."""
+        latest: tuple[int, str | None] = (1, None)  # the first version changes nothing
+        which: list[str] = []
+        for item in dict.fromkeys(items):
+            stamp = self.changed.get(item)
+            seq, date = _unpack(stamp) if stamp is not None else (0, None)
+            if seq > latest[0]:
+                latest, which = (seq, date), [item]
+            elif seq == latest[0] and which:
+                which.append(item)
+        return Change(latest[1], latest[0], tuple(which)) if which else None
 
     def unchanged_since(self, line: str) -> str | None:
         """The date since which this task line (stripped) has stood as it is, if known."""
@@ -293,16 +431,37 @@ class FileHistory:
                 raise TypeError(f"cached {name} has the wrong type")
             if value is not None and default is None and not isinstance(value, str):
                 raise TypeError(f"cached {name} is not text")
-        texts: list[object] = [*state.line_since, *state.scoring.values(), *state.scoring_fields]
+        texts: list[object] = [*state.line_since, *state.values, *state.values.values()]
         dates: list[object] = [*state.line_since.values()]  # a date may be unknown (None)
-        for move in state.due_moves:
-            if not (isinstance(move, list) and len(move) == 3):
-                raise TypeError("cached due move has the wrong shape")
-            dates.append(move[0])
-            texts += move[1:]
+        for stamps in (state.changed, state.set_on):
+            for item, stamp in stamps.items():
+                if not (isinstance(stamp, list) and len(stamp) == 2 and type(stamp[0]) is int and stamp[0] >= 1):
+                    raise TypeError("cached change has the wrong shape")
+                texts.append(item)
+                dates.append(stamp[1])
+        for due_field, moves in state.moves.items():
+            if not isinstance(moves, list):
+                raise TypeError("cached due moves have the wrong shape")
+            texts.append(due_field)
+            for move in moves:
+                if not (isinstance(move, list) and len(move) == 3):
+                    raise TypeError("cached due move has the wrong shape")
+                dates.append(move[0])
+                texts += move[1:]
         if not all(isinstance(text, str) for text in texts) or not all(d is None or isinstance(d, str) for d in dates):
             raise TypeError("cached history holds values that are not text")
         return state
+
+
+def _unpack(stamp: Stamp) -> tuple[int, str | None]:
+    """(version number, date) of a stamp, whose shape the fold or `from_json` made sure of."""
+    seq, date = stamp
+    assert isinstance(seq, int) and not isinstance(date, int)
+    return seq, date
+
+
+def _is_date(value: str) -> bool:
+    return ISO_DATE.fullmatch(value) is not None
 
 
 _DEFAULTS = asdict(FileHistory())  # each field's type, to check cached states against
@@ -315,21 +474,23 @@ class History:
     today: datetime.date
     files: dict[str, FileHistory]  # repository-relative path -> committed history
     uncommitted: dict[str, str]  # path -> current text, for files that differ from HEAD
+    tracking: Tracking = field(default_factory=builtin_tracking)  # what the states follow
 
     def for_path(self, path: str) -> FileHistory:
         state = self.files.get(path)
         if path not in self.uncommitted:
             return state or FileHistory()
         state = state.copy() if state else FileHistory()
-        state.advance(self.today.isoformat(), self.uncommitted[path])
+        state.advance(self.today.isoformat(), self.uncommitted[path], self.tracking)
         return state
 
 
 def pathspecs(config: Config) -> list[str]:
-    """The folders the git rules look at: those of the milestone and risk globs, and the
-    root. Plain folder prefixes, not glob pathspecs: git limits a log by a literal prefix
-    about twice as fast, and which files matter is decided by the caller anyway."""
-    patterns = [p for name in ("milestone", "risk") if name in config.types for p in config.types[name].paths]
+    """The folders the git rules look at: those of the globs of every type a git rule can
+    judge (`needs_history`), and the root. Plain folder prefixes, not glob pathspecs: git
+    limits a log by a literal prefix about twice as fast, and which files matter is decided
+    by the caller anyway."""
+    patterns = [p for t in config.types.values() if needs_history(t) for p in t.paths]
     # Documents under the root may declare their type, wherever they are; an empty root is
     # the whole repository.
     patterns.append(config.root + "/" if config.root else "*")
@@ -362,8 +523,9 @@ class HistoryReader:
         if state.shallow:
             raise UsageError(SHALLOW_ADVICE)
         self.root, self.head, self.use_cache, self.staged = root, state.head, use_cache, staged
-        self.specs = pathspecs(config)
-        self.key = hashlib.sha1(json.dumps([__version__, self.specs]).encode()).hexdigest()
+        self.specs, self.tracking = pathspecs(config), Tracking.of(config)
+        # What the cached states mean: tpm's version, the folders read, the fields followed.
+        self.key = hashlib.sha1(json.dumps([__version__, self.specs, self.tracking.key()]).encode()).hexdigest()
         self.git_dir, self.cache_path = state.git_dir, state.git_dir / "tpm-cache" / "history.json"
         self.files: dict[str, FileHistory] = {}
         self._collected: _Collected | None = None
@@ -397,14 +559,14 @@ class HistoryReader:
                 raise self._error
             # The thread runs only when there is a HEAD, and sets _collected unless it raised.
             assert self._collected is not None and self.head is not None
-            _fold(self.root, self._collected, self.files)
+            _fold(self.root, self._collected, self.files, self.tracking)
             if self.use_cache:
                 _save_cache(self.cache_path, self.git_dir, self.key, self.head, self.files)
         wanted = {d.path for d in project.documents}
         changed = git.uncommitted_paths(self.root, self.specs, self.staged, self.head) & wanted
         by_path = project.by_path
         uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
-        return History(today, self.files, uncommitted)
+        return History(today, self.files, uncommitted, self.tracking)
 
 
 @dataclass
@@ -456,7 +618,7 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set[
     return found
 
 
-def _fold(root: Path, found: _Collected, files: dict[str, FileHistory]) -> None:
+def _fold(root: Path, found: _Collected, files: dict[str, FileHistory], tracking: Tracking) -> None:
     """Fold the collected versions into `files` (cached states follow their renames, a
     file created anew starts afresh). Contents stream in fold order, one at a time; a
     version over the size cap is skipped unread."""
@@ -474,7 +636,7 @@ def _fold(root: Path, found: _Collected, files: dict[str, FileHistory]) -> None:
     plan = [step for step in plan if sizes.get(step[2], MAX_FILE_BYTES + 1) <= MAX_FILE_BYTES]
     for content, (state, date, _) in zip(git.iter_blobs(root, [blob for _, _, blob in plan]), plan, strict=False):
         if content is not None:
-            state.advance(date, content)
+            state.advance(date, content, tracking)
 
 
 def _load_cache(path: Path, git_dir: Path, key: str) -> tuple[str, dict[str, FileHistory]] | None:

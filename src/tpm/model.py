@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeAlias
 from tpm import git, yamlload
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
-from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, read_source, split_source
+from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, parse_body, read_source, split_source
 from tpm.schema import Schemas
 from tpm.vocabulary import parse_iso_date
 from tpm.yamlload import Mark
@@ -43,6 +43,7 @@ class Document:
     id_derived: bool = False
     id_guess: str | None = None  # derived from the name even when the file could not be read
     mark_rows: list[MarkRow] | None = None  # positions as the document cache keeps them, decoded on use
+    checkpoints: str | None = None  # the heading_key of its type's `checkpoints` heading, if any
 
     @cached_property
     def key_marks(self) -> Marks:
@@ -68,8 +69,9 @@ class Document:
 
     @cached_property
     def body(self) -> Body:
-        """The Markdown body, parsed on first use (most rules never need it)."""
-        return self.source.parsed_body
+        """The Markdown body, parsed on first use (most rules never need it); task items are
+        read under its type's `checkpoints` heading."""
+        return parse_body(self.source.body, self.source.body_line, self.checkpoints)
 
     @property
     def title(self) -> str | None:
@@ -105,8 +107,8 @@ class Document:
     def id_list(self, key: str, separator: str | None = None) -> list[tuple[str, tuple[int, int]]]:
         """The ids a field names, each with its position: a string, an integer (its decimal
         text: `requires: 1559`), or a list of either; with a `separator`, a string names
-        one id per part (`requires: 1474, 1559`), each part located at its own column
-        where the value is written plainly on one line."""
+        one id per part (`requires: 1474, 1559`), each part trimmed (a lone one too) and
+        located at its own column where the value is written on one line."""
         value = self.data.get(key)
         if isinstance(value, list):
             found: list[tuple[str, tuple[int, int]]] = []
@@ -121,7 +123,7 @@ class Document:
         text = id_text(value)
         if text is None:
             return []
-        if separator is None or separator not in text:
+        if separator is None:
             return [(text, where)] if text.strip() else []
         line, column = where
         written = self.source.text.split("\n")[line - 1][column - 1 :] if line >= self.source.front_matter_line else ""
@@ -369,6 +371,7 @@ def _parse_document(candidate: Candidate, source: SourceFile, config: Config, sc
         return document
 
     type_config = config.types[document.type]
+    document.checkpoints = type_config.checkpoint_key
     _assign_id(document, type_config)
     document.problems.extend(
         schemas.validate(

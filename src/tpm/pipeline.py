@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,40 +40,48 @@ class Run:
         return self._history() if self._history is not None else None
 
 
-def lint(
-    cwd: Path,
-    config_file: str | None = None,
-    today: str | None = None,
-    select: Collection[str] = (),
-    ignore: Collection[str] = (),
-    no_history: bool = False,
-    no_cache: bool = False,
-    history_wanted: bool = False,
-    staged: bool = False,
-) -> Run:
-    """Lint the project around `cwd`. History is read when a selected git rule needs it,
-    or when the caller wants it anyway (`history_wanted`, the report), never with
-    `no_history`. With `staged`, the project is what the index holds: the files and
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked of a lint run, parsed once (as check-jsonschema's
+    ParseResult): the run is built from it and from nothing else."""
+
+    cwd: Path
+    config_file: str | None = None  # --config
+    today: str | None = None  # --today, as typed
+    select: tuple[str, ...] = ()  # --select, split on commas
+    ignore: tuple[str, ...] = ()  # --ignore, split on commas
+    no_history: bool = False
+    no_cache: bool = False
+    history_wanted: bool = False  # read history even when no selected rule needs it (the report)
+    staged: bool = False  # lint what the index holds
+
+
+def lint(options: Options) -> Run:
+    """Lint the project around `options.cwd`. History is read when a selected git rule
+    needs it, or when the caller wants it anyway (`history_wanted`, the report), never
+    with `no_history`. With `staged`, the project is what the index holds: the files and
     contents the next commit would record."""
-    root = git.repository_root(cwd)
-    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
-    when = resolve_today(today, config.timezone)
-    rules = engine.selected_rules(config, select, ignore)
-    candidates = discover(root, config, staged=staged)
+    root = git.repository_root(options.cwd)
+    config = load_config(root, options.cwd, options.config_file, rule_defaults=rule_defaults())
+    when = resolve_today(options.today, config.timezone)
+    rules = engine.selected_rules(config, options.select, options.ignore)
+    candidates = discover(root, config, staged=options.staged)
     state = git.repository_state(root)
     wants_history = any(rule.scope == "history" for rule in rules)
     reader = None
-    if not no_history and (wants_history or history_wanted):
-        reader = HistoryReader(root, state, config, [c.path for c in candidates], not no_cache, staged)
-    cache = None if no_cache else DocumentCache(state.git_dir)
-    project = load_project(root, candidates, config, cache, git.staged_contents(root) if staged else None)
+    if not options.no_history and (wants_history or options.history_wanted):
+        paths = [c.path for c in candidates]
+        reader = HistoryReader(root, state, config, paths, not options.no_cache, options.staged)
+    cache = None if options.no_cache else DocumentCache(state.git_dir)
+    contents = git.staged_contents(root) if options.staged else None
+    project = load_project(root, candidates, config, cache, contents)
     history = functools.cache(functools.partial(reader.finish, project, when)) if reader else None
     result = engine.run(
         project,
         rules,
         when,
         history=history if wants_history else None,
-        history_skipped=no_history,
+        history_skipped=options.no_history,
     )
     if cache is not None:
         cache.save()

@@ -62,7 +62,7 @@ medium = 8
 # [types.decision]
 # paths = ["docs/decisions/*.md"]     # add an existing MADR log
 
-# [rules.overdue-milestone]
+# [rules.overdue]
 # severity = "warning"                # error, warning, info or off
 
 # [rules.dependency-order]
@@ -319,7 +319,9 @@ def _validate(root: Path, config: Config, relative: str, type_name: str, text: s
     path_type = type_name if any(glob_regex(p).fullmatch(relative) for p in config.types[type_name].paths) else None
     candidate = Candidate(relative, path_type)
     document = load_document(root, candidate, config, Schemas(config, root), source_bytes=text.encode("utf-8"))
-    problems = [p for p in (document.problems if document else []) if p.slug != "missing-section"]
+    problems = [
+        p for p in (document.problems if document else []) if p.slug not in ("missing-section", "unknown-field")
+    ]
     if document is None or document.type != type_name:
         raise UsageError(f"the new {type_name} would not be recognised as one at {relative}; nothing was written")
     if problems:

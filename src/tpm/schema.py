@@ -44,6 +44,7 @@ from tpm.config import Config
 from tpm.document import Problem
 from tpm.errors import UsageError
 from tpm.resources import data_dir
+from tpm.spelling import closest
 from tpm.yamlload import Mark
 from tpm.yamlload import Path as DataPath
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.exceptions import ValidationError
     from referencing import Resource
+    from referencing._core import Resolver  # the public package names no Resolver; its type is here
     from referencing.jsonschema import Schema, SchemaRegistry
 
 # jsonschema, referencing and re2 are imported where first used: a run whose documents all
@@ -83,6 +85,7 @@ class Schemas:
         self._config = config
         self._root = Path(root)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._defined: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._registry: SchemaRegistry | None = None
         self._retrieved: dict[str, Resource[Schema]] = {}
         self.sources: dict[str, str] = {}  # every user schema file read -> its text, for cache keys
@@ -174,18 +177,25 @@ class Schemas:
         key_marks: Mapping[DataPath, Mark],
         value_marks: Mapping[DataPath, Mark],
     ) -> list[Problem]:
-        """One `schema-violation` per error, at the offending key or value. A schema that
-        cannot be used is a UsageError naming the type: a `$ref` that cannot be resolved or
-        was refused, one that loops (`{"$ref": "#"}` recurses until Python gives up)."""
+        """One `schema-violation` per error, at the offending key or value, then one
+        `unknown-field` per key that is a near miss of a defined field (`_unknown_fields`):
+        both are what reading the front-matter against its type finds, and both are kept
+        in the document cache with the document. A schema that cannot be used is a
+        UsageError naming the type: a `$ref` that cannot be resolved or was refused, one
+        that loops (`{"$ref": "#"}` recurses until Python gives up)."""
         from referencing.exceptions import Unresolvable
 
         problems: list[Problem] = []
         validator = self.validator(type_name)
         what = f"schema of type {type_name!r}:"
         try:
+            rejected: set[str] = set()  # top-level keys the schema itself refuses
             for error in validator.iter_errors(data):
                 mark = _locate(error, key_marks, value_marks)
                 problems.append(Problem("schema-violation", mark.line, mark.column, describe(error, validator.schema)))
+                if error.validator == "additionalProperties" and not error.absolute_path:
+                    rejected.update(_extra_keys(error))
+            problems += self._unknown_fields(type_name, data, key_marks, rejected)
         except Unresolvable as exc:
             reason = _usage_error_behind(exc)
             raise UsageError(f"{what} {reason or f'cannot resolve $ref {_quoted(exc.ref)}'}") from None
@@ -196,6 +206,88 @@ class Schemas:
         except _PatternError as exc:
             raise UsageError(f"{what} {exc}") from None
         return problems
+
+    def defined_fields(self, type_name: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The top-level fields a type defines, and the patterns of those it defines by
+        pattern: the names in its effective schema's `properties` (and `required`),
+        followed through `allOf`, `anyOf`, `oneOf`, `if`/`then`/`else`,
+        `dependentSchemas` and resolvable `$ref`s; and the fields its declaration reads
+        (`id_field`, `status_field`, the date and reference fields, the type key), with
+        `title` and `lint`, which tpm reads in every document."""
+        if type_name not in self._defined:
+            names: set[str] = set()
+            patterns: set[str] = set()
+            _collect_fields(self.effective(type_name), self._root_resolver(type_name), names, patterns, set())
+            declaration = self._config.types[type_name]
+            names.update(
+                [declaration.id_field, declaration.status_field, *declaration.dates.values(), *declaration.references]
+            )
+            names.update(name for name in (self._config.type_key, "title", "lint") if name)
+            self._defined[type_name] = frozenset(names), frozenset(patterns)
+        return self._defined[type_name]
+
+    def _root_resolver(self, type_name: str) -> Resolver[Schema]:
+        from referencing.jsonschema import DRAFT202012
+
+        return self.registry.resolver_with_root(DRAFT202012.create_resource(self.effective(type_name)))
+
+    def _unknown_fields(
+        self, type_name: str, data: Mapping[str, object], key_marks: Mapping[DataPath, Mark], rejected: set[str]
+    ) -> list[Problem]:
+        """One `unknown-field` per top-level key the type does not define that is a near
+        miss of one it does (`tpm.spelling`); a key the schema already refuses (its
+        `additionalProperties: false`) is left to that `schema-violation`, which suggests
+        the same."""
+        names, patterns = self.defined_fields(type_name)
+        problems = []
+        for key in data:
+            if key in names or key in rejected or any(_search(pattern, key) for pattern in patterns):
+                continue
+            suggestion = closest(key, names)
+            if suggestion is not None:
+                mark = key_marks.get((key,), Mark(1, 1))
+                message = f"unknown field `{_cut(key)}`; did you mean `{suggestion}`?"
+                problems.append(Problem("unknown-field", mark.line, mark.column, message))
+        return problems
+
+
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SUBSCHEMAS = ("if", "then", "else")
+
+
+def _collect_fields(
+    schema: object, resolver: Resolver[Schema], names: set[str], patterns: set[str], seen: set[int]
+) -> None:
+    """Add to `names` and `patterns` the top-level fields `schema` defines (see
+    `Schemas.defined_fields`); a `$ref` that cannot be resolved is passed by here (the
+    validation reports it), and one seen before is not followed again."""
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return
+    seen.add(id(schema))
+    if isinstance(schema.get("$id"), str):
+        resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
+    for key, value in (("properties", names), ("patternProperties", patterns)):
+        if isinstance(schema.get(key), dict):
+            value.update(schema[key])
+    if isinstance(schema.get("required"), list):
+        names.update(name for name in schema["required"] if isinstance(name, str))
+    children: list[object] = [schema.get(key) for key in _SUBSCHEMAS]
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            children += schema[key]
+    if isinstance(schema.get("dependentSchemas"), dict):
+        children += schema["dependentSchemas"].values()
+    for child in children:
+        _collect_fields(child, resolver, names, patterns, seen)
+    if isinstance(schema.get("$ref"), str):
+        try:
+            resolved = resolver.lookup(schema["$ref"])
+        except (Unresolvable, UsageError):
+            return
+        _collect_fields(resolved.contents, resolved.resolver, names, patterns, seen)
 
 
 def _builtin(name: str) -> dict[str, Any]:
@@ -453,7 +545,8 @@ def describe(error: ValidationError, root_schema: Schema) -> str:
         message = f"missing required field `{_cut(missing)}`"
         return message + _condition(error, root_schema)
     if kind == "enum":
-        return f"{subject} must be one of {_cut(', '.join(str(v) for v in value), 200)} {got}"
+        suggestion = _did_you_mean(error.instance, value)
+        return f"{subject} must be one of {_cut(', '.join(str(v) for v in value), 200)} {got}{suggestion}"
     if kind == "const":
         return f"{subject} must be {_cut(str(value))} {got}"
     if kind == "type":
@@ -472,17 +565,42 @@ def describe(error: ValidationError, root_schema: Schema) -> str:
     if kind == "pattern":
         return f"{subject} must match the pattern {_cut(str(value))} {got}"
     if kind == "additionalProperties":
-        extra = _extra_keys(error)
-        more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
-        return (
-            f"{subject} has unknown field{'s' if len(extra) > 1 else ''} "
-            + ", ".join(f"`{_cut(k)}`" for k in extra[:10])
-            + more
-        )
+        return _unknown_keys(error, subject)
     if kind in ("anyOf", "oneOf") and (alternatives := _alternatives(value)) is not None:
-        return f"{subject} must be {alternatives} {got}"
+        return f"{subject} must be {alternatives} {got}" + _did_you_mean(error.instance, _allowed_values(value))
     # jsonschema's own wording quotes the whole value: quote it cut instead.
     return f"{subject}: " + _cut(error.message.replace(repr(error.instance), _shown(error.instance)), 200)
+
+
+def _unknown_keys(error: ValidationError, subject: str) -> str:
+    """`additionalProperties: false` broken: the keys it refuses, each with the property
+    of the same schema that it is a near miss of, if any."""
+    extra = _extra_keys(error)
+    named = _subschema(error).get("properties", {})
+    if len(extra) == 1:
+        return f"{subject} has unknown field `{_cut(extra[0])}`" + _did_you_mean(extra[0], named)
+    more = f" and {len(extra) - 10} more" if len(extra) > 10 else ""
+    listed = ", ".join(f"`{_cut(k)}`" + _did_you_mean(k, named, " (did you mean `{}`?)") for k in extra[:10])
+    return f"{subject} has unknown fields {listed}{more}"
+
+
+def _did_you_mean(written: object, allowed: Iterable[object], form: str = "; did you mean `{}`?") -> str:
+    """`form` naming the allowed text that `written` is a near miss of (`tpm.spelling`),
+    or nothing: only text is suggested for text."""
+    if not isinstance(written, str):
+        return ""
+    suggestion = closest(written, [value for value in allowed if isinstance(value, str)])
+    return form.format(_cut(suggestion)) if suggestion is not None else ""
+
+
+def _allowed_values(subschemas: list[Any]) -> list[object]:
+    """The values an anyOf/oneOf's alternatives name one by one (`enum`, `const`)."""
+    values: list[object] = []
+    for sub in subschemas:
+        if isinstance(sub, dict):
+            values += sub.get("enum", []) if isinstance(sub.get("enum"), list) else []
+            values += [sub["const"]] if "const" in sub else []
+    return values
 
 
 def _alternatives(subschemas: list[Any]) -> str | None:

@@ -6,7 +6,7 @@ Shape (version 1):
     {"version": 1, "project": str, "today": "YYYY-MM-DD",
      "health": {"documents", "errors", "warnings", "infos", "overdue_milestones",
                 "overdue_actions", "unreviewed_high_risks", "history": bool},
-     "milestones": [{"id", "title", "path", "link", "owner", "status", "phase", "start",
+     "milestones": [{"id", "title", "path", "link", "owner", "status", "role", "phase", "start",
                      "due", "completed", "checkpoints": {"done", "total"},
                      "checkpoint_items": [{"date", "text", "done", "owner"}],
                      "days_late", "days_left", "slips": {"count", "days",
@@ -20,7 +20,8 @@ Shape (version 1):
                     "superseded_by"}],
      "actions": [{"date", "text", "owner", "overdue", "postmortem", "path", "link", "line"}]}
 
-Dates are ISO strings or null; `link` is the document's path relative to where the report
+A milestone's `role` is its status's lifecycle role (planned, active, done, dropped) or
+null. Dates are ISO strings or null; `link` is the document's path relative to where the report
 is written, percent-encoded. The TypedDicts below spell this shape out for the type checker;
 at run time they are plain dicts.
 """
@@ -34,8 +35,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
+from tpm.config import ACTIVE, DUE, PLANNED
 from tpm.diagnostic import Severity
+from tpm.history import review_of
 from tpm.report.escape import link as encode_link
+from tpm.model import role_field, role_of
+from tpm.rules import history_slugs
 from tpm.rules.content import has_mitigation, risk_score
 from tpm.rules.references import named_successors
 from tpm.vocabulary import natural_key, parse_iso_date
@@ -46,7 +51,6 @@ if TYPE_CHECKING:
     from tpm.model import Document, Project
     from tpm.pipeline import Run
 
-HISTORY_RULES = ("stale-checkpoint", "stale-milestone", "unreviewed-risk", "slipped-milestone")
 PHASES = ("kickoff", "requirements", "planning", "design", "development", "testing", "deployment", "closure")
 TOP_RISKS = 10
 
@@ -89,6 +93,7 @@ class MilestoneRow(TypedDict):
     link: str
     owner: str | None
     status: str | None
+    role: str | None
     phase: str | None
     start: str | None
     due: str | None
@@ -182,7 +187,8 @@ def build(run: Run, link_base: str, name: str) -> Report:
         relative = name if folders[folder] == "." else f"{folders[folder]}/{name}"
         return encode_link(relative)
 
-    milestones = [_milestone(d, history, today, link) for d in _by_id(project.of_type("milestone"))]
+    milestones = [_milestone(d, history, today, link, run.config) for d in _by_id(project.of_type("milestone"))]
+    history_rules = set(history_slugs())
     return {
         "version": 1,
         "project": name,
@@ -201,9 +207,9 @@ def build(run: Run, link_base: str, name: str) -> Report:
                 "message": d.message,
             }
             for d in result.diagnostics
-            if d.rule in HISTORY_RULES
+            if d.rule in history_rules
         ],
-        "decisions": [_decision(d, link) for d in _by_id(project.of_type("decision"))],
+        "decisions": [_decision(d, link, run.config) for d in _by_id(project.of_type("decision"))],
         "actions": _actions(project, today, link),
     }
 
@@ -228,21 +234,24 @@ def _health(run: Run, milestones: list[MilestoneRow]) -> Health:
         "errors": result.count(Severity.ERROR),
         "warnings": result.count(Severity.WARNING),
         "infos": result.count(Severity.INFO),
-        "overdue_milestones": sum(1 for d in result.diagnostics if d.rule == "overdue-milestone"),
+        "overdue_milestones": sum(1 for d in result.diagnostics if d.rule == "overdue"),
         "overdue_actions": sum(1 for d in result.diagnostics if d.rule == "overdue-action"),
         "unreviewed_high_risks": sum(
-            1 for d in result.diagnostics if d.rule == "unreviewed-risk" and d.severity is Severity.ERROR
+            1 for d in result.diagnostics if d.rule == "unreviewed" and d.severity is Severity.ERROR
         ),
         "history": run.history is not None,
     }
 
 
-def _milestone(document: Document, history: History | None, today: datetime.date, link: Linker) -> MilestoneRow:
+def _milestone(
+    document: Document, history: History | None, today: datetime.date, link: Linker, config: Config
+) -> MilestoneRow:
     items = [t for t in document.body.tasks if t.section == "checkpoints"]
     due = document.date("due")
-    open_status = document.status in ("planned", "in-progress")
+    role = role_of(document, config)
+    open_status = role in (PLANNED, ACTIVE)
     state = history.for_path(document.path) if history else None
-    moves = state.slips() if state else []
+    moves = state.slips(role_field(document, config, DUE)) if state else []  # what `slipped` reads
     start = document.date("start")
     if start is None and state is not None:
         start = parse_iso_date(state.created)  # None when the first commit's date is unknown
@@ -253,6 +262,7 @@ def _milestone(document: Document, history: History | None, today: datetime.date
         "link": link(document.path),
         "owner": document.text("owner"),
         "status": document.status,
+        "role": role,
         "phase": document.text("phase"),
         "start": _iso(start),
         "due": _iso(due),
@@ -272,13 +282,14 @@ def _risks(project: Project, history: History | None, today: datetime.date, link
     rows: list[RiskRow] = []
     for risk in project.of_type("risk"):
         score = risk_score(risk)
-        if score is None or risk.status not in ("open", "mitigating"):
+        if score is None or role_of(risk, config) != ACTIVE:
             continue
         likelihood, impact = risk.data["likelihood"], risk.data["impact"]
         if 1 <= likelihood <= 5 and 1 <= impact <= 5:
             heatmap[5 - likelihood][impact - 1] += 1
         state = history.for_path(risk.path) if history else None
-        last_review = state.front_matter_changed if state else None
+        # The rule's own last review (SPEC §2): the latest commit that set `reviewed`, else the creation.
+        last_review = review_of(state, config.types[risk.type]).date if state and risk.type else None
         reviewed_on = parse_iso_date(last_review)  # None when the commit's date is unknown
         rows.append(
             {
@@ -301,7 +312,7 @@ def _risks(project: Project, history: History | None, today: datetime.date, link
     return {"heatmap": heatmap, "high_band": config.risk_high, "open": len(rows), "top": rows[:TOP_RISKS]}
 
 
-def _decision(document: Document, link: Linker) -> DecisionRow:
+def _decision(document: Document, link: Linker, config: Config) -> DecisionRow:
     return {
         "id": document.id,
         "title": document.title,
@@ -310,7 +321,7 @@ def _decision(document: Document, link: Linker) -> DecisionRow:
         "status": document.status,
         "date": _iso(document.date("date")),
         "supersedes": [target for target, _ in document.id_list("supersedes")],
-        "superseded_by": sorted({name for name, _ in named_successors(document)}),
+        "superseded_by": sorted({name for name, _ in named_successors(document, config)}),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from tpm.config import ACTIVE, DONE, DROPPED, PLANNED
 from tpm.report.data import PHASES
 from tpm.report.escape import mermaid_label
 
@@ -26,17 +27,17 @@ def _shown(milestone: MilestoneRow, today: datetime.date) -> bool:
     """Open milestones, and those finished in the last 30 days."""
     if milestone["due"] is None:
         return False
-    if milestone["status"] in ("done", "cancelled"):
+    if milestone["role"] in (DONE, DROPPED):
         finished = milestone["completed"] or milestone["due"]
         return (today - datetime.date.fromisoformat(finished)).days <= RECENT_DAYS
     return True
 
 
 def _tags(milestone: MilestoneRow) -> list[str]:
-    if milestone["status"] in ("done", "cancelled"):
+    if milestone["role"] in (DONE, DROPPED):
         return ["done"]
     tags = ["crit"] if milestone["days_late"] is not None else []
-    return tags + (["active"] if milestone["status"] == "in-progress" else [])
+    return tags + (["active"] if milestone["role"] == ACTIVE else [])
 
 
 def render(milestones: list[MilestoneRow], today: datetime.date) -> tuple[str, int]:
@@ -46,8 +47,13 @@ def render(milestones: list[MilestoneRow], today: datetime.date) -> tuple[str, i
     shown = shown[:MAX_BARS]
     by_phase = any(m["phase"] for m in shown)
     sections: dict[str, list[MilestoneRow]] = {}
+    roles: dict[str, str | None] = {}  # a section named by a status -> that status's lifecycle role
     for milestone in shown:
-        key = (milestone["phase"] or "no phase") if by_phase else (milestone["status"] or "no status")
+        if by_phase:
+            key = milestone["phase"] or "no phase"
+        else:
+            key = milestone["status"] or "no status"
+            roles.setdefault(key, milestone["role"])
         sections.setdefault(key, []).append(milestone)
     lines = [
         "gantt",
@@ -56,7 +62,7 @@ def render(milestones: list[MilestoneRow], today: datetime.date) -> tuple[str, i
         f"    title Milestones as of {today.isoformat()}",
     ]
     counter = 0
-    for section in sorted(sections, key=_section_order):
+    for section in sorted(sections, key=lambda name: _section_order(name, roles.get(name))):
         lines.append(f"    section {mermaid_label(section.capitalize()) or 'Other'}")
         for milestone in sections[section]:
             counter += 1
@@ -109,10 +115,13 @@ def _label(text: str, limit: int = 60) -> str:
     return label
 
 
-def _section_order(name: str) -> tuple[int, int, str]:
-    statuses = ("in-progress", "planned", "done", "cancelled")
+_ROLE_ORDER = (ACTIVE, PLANNED, DONE, DROPPED)  # sections by status: work in hand first
+
+
+def _section_order(name: str, role: str | None) -> tuple[int, int, str]:
+    """Phases in their order; else statuses by their role (active first); then the rest."""
     if name in PHASES:
         return (0, PHASES.index(name), name)
-    if name in statuses:
-        return (1, statuses.index(name), name)
+    if role in _ROLE_ORDER:
+        return (1, _ROLE_ORDER.index(role), name)
     return (2, 0, name)

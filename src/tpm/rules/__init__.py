@@ -1,8 +1,7 @@
 """All rules. Importing this package registers every rule module in `REGISTRY`."""
 
-from collections.abc import Mapping
-
-from tpm.rules.registry import REGISTRY, Rule, rule
+from tpm.config import RuleOptions
+from tpm.rules.registry import ALIASES, REGISTRY, Rule, canonical, find, rule
 from tpm.rules import (  # noqa: F401  (importing a module registers its rules)
     checkpoints,
     content,
@@ -21,10 +20,19 @@ def all_rules() -> list[Rule]:
     return sorted(REGISTRY.values(), key=lambda r: r.code)
 
 
-def rule_defaults() -> dict[str, Mapping[str, int]]:
-    """Every rule's options with their defaults, by slug: what `tpm.config.load_config`
-    checks a config's `[rules.*]` tables against."""
-    return {slug: registered.options for slug, registered in REGISTRY.items()}
+def rule_defaults() -> dict[str, tuple[str, RuleOptions]]:
+    """What `tpm.config.load_config` checks a config's `[rules.*]` tables against: by slug,
+    and by old slug (`ALIASES`), the rule's slug and its options with their defaults."""
+    known = {slug: (slug, registered.options) for slug, registered in REGISTRY.items()}
+    for old, new in ALIASES.items():
+        if new in REGISTRY:
+            known[old] = (new, REGISTRY[new].options)
+    return known
 
 
-__all__ = ["REGISTRY", "Rule", "all_rules", "rule", "rule_defaults"]
+def history_slugs() -> list[str]:
+    """The slugs of the rules that read git history, in code order."""
+    return [r.slug for r in all_rules() if r.scope == "history"]
+
+
+__all__ = ["ALIASES", "REGISTRY", "Rule", "all_rules", "canonical", "find", "history_slugs", "rule", "rule_defaults"]

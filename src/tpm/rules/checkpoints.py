@@ -13,19 +13,24 @@ from tpm.rules.registry import Context, rule
 def invalid_checkpoint(document: Document, ctx: Context) -> Iterator[Finding]:
     """A checkpoint or action item has no valid ISO date.
 
-    Checkpoints are GFM task items under a `Checkpoints` heading in a milestone; action
-    items are the same under an `Action items` heading in a post-mortem. Each starts with
-    its date, then the text, and optionally an owner:
+    Checkpoints are the GFM task items under the heading a type declares as its
+    `checkpoints` (milestones: `Checkpoints`; post-mortems, whose items are action items:
+    `Action items`). Each starts with its date, then the text, and optionally an owner:
 
         - [ ] 2026-12-01 Load test at 2x traffic @bob
 
     Without a date the item cannot be tracked (overdue, stale), so a missing or
-    impossible date (`2026-02-30`) is an error at the item's line and column.
+    impossible date (`2026-02-30`) is an error at the item's line and column. The message
+    names the item by its heading.
     """
-    if document.type not in ("milestone", "postmortem") or not document.has_front_matter:
+    if document.checkpoints is None or not document.has_front_matter:
         return
-    wanted = "checkpoints" if document.type == "milestone" else "action items"
-    kind = "checkpoint" if document.type == "milestone" else "action item"
+    kind = _singular(document.checkpoints)
     for item in document.body.tasks:
-        if item.section == wanted and item.date_problem:
+        if item.date_problem:
             yield Finding(document.path, item.line, item.column, f"{kind} {item.date_problem}")
+
+
+def _singular(heading: str) -> str:
+    """`checkpoints` -> `checkpoint`, `action items` -> `action item`: how one item is named."""
+    return heading[:-1] if heading.endswith("s") and not heading.endswith("ss") else heading

@@ -1,14 +1,21 @@
-"""Rules about what a document must contain: owners, mitigations and sections."""
+"""Rules about what a document must contain: owners, mitigations and sections.
+
+A document is scored when it has a `likelihood` and an `impact`, both whole numbers (the
+built-in risk); its score is their product, banded by `[risk_bands]`. That is the one
+pair of field names tpm fixes; everything else is asked of the type's declaration.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tpm.config import ACTIVE
 from tpm.diagnostic import Finding
 from tpm.document import Section
-from tpm.model import Document
+from tpm.model import Document, role_of
+from tpm.rules.dates import status_position
 from tpm.rules.registry import Context, rule
-from tpm.vocabulary import RISK_OPEN, heading_key
+from tpm.vocabulary import heading_key
 
 
 def _section(document: Document, title: str) -> Section | None:
@@ -25,6 +32,7 @@ def has_mitigation(document: Document) -> bool:
 
 
 def risk_score(document: Document) -> int | None:
+    """likelihood × impact, when both are whole numbers; None for a document not scored."""
     likelihood, impact = document.data.get("likelihood"), document.data.get("impact")
     if type(likelihood) is int and type(impact) is int:
         return likelihood * impact
@@ -33,14 +41,17 @@ def risk_score(document: Document) -> int | None:
 
 @rule("risk-unmitigated", "TPM301", "error")
 def risk_unmitigated(document: Document, ctx: Context) -> Iterator[Finding]:
-    """An open high-band risk has no `owner` or no mitigation.
+    """An active high-band risk has no `owner` or no mitigation.
 
-    A risk's score is likelihood × impact; at or above the high band (15, configurable as
-    `[risk_bands] high`) it needs a named owner and a mitigation: a `mitigation` field or
-    a non-empty `Mitigation` section. Open means `open` or `mitigating`; `accepted` and
-    `closed` risks are not judged. Reported at the `status` value.
+    A document is scored when its `likelihood` and `impact` are whole numbers (the
+    built-in risk); its score is likelihood × impact. While its status is in its type's
+    active role (a risk: `open` or `mitigating`) and the score is at or above the high
+    band (15, configurable as `[risk_bands] high`), it needs a named owner and a
+    mitigation: a `mitigation` field or a non-empty `Mitigation` section. Documents in
+    any other role (a risk `accepted` or `closed`) are not judged. Reported at the
+    status value.
     """
-    if document.type != "risk" or document.status not in RISK_OPEN:
+    if role_of(document, ctx.config) != ACTIVE:
         return
     score = risk_score(document)
     if score is None or ctx.config.band(score) != "high":
@@ -51,7 +62,7 @@ def risk_unmitigated(document: Document, ctx: Context) -> Iterator[Finding]:
         if not present
     ]
     if missing:
-        line, column = document.value_position("status")
+        line, column = status_position(document, ctx)
         what = " and no ".join(missing)
         yield Finding(
             document.path,
@@ -66,15 +77,16 @@ def missing_section(document: Document, ctx: Context) -> Iterator[Finding]:
     """A required body section is absent or empty.
 
     Required sections are set per type (`required_sections` in `[types.NAME]`); by
-    default a risk needs `Mitigation` (or a `mitigation` field instead) and a post-mortem
-    needs `Lessons learned` and `Action items`. Headings match at any level, ignoring
+    default a risk needs `Mitigation` and a post-mortem needs `Lessons learned` and
+    `Action items`. A `mitigation` field stands for a required `Mitigation` section, in
+    any type. Headings match at any level, ignoring
     case. An absent section is reported at line 1, an empty one at its heading. A
     document whose front-matter could not be read is left to its `parse-error`.
     """
     if document.type is None or not document.has_front_matter or document.problems_of("parse-error"):
         return  # an unreadable front-matter may hold the `mitigation` that stands for a section
     for title in ctx.config.types[document.type].required_sections:
-        if title.lower() == "mitigation" and document.type == "risk" and document.text("mitigation"):
+        if heading_key(title) == "mitigation" and document.text("mitigation"):
             continue
         section = _section(document, title)
         if section is None:

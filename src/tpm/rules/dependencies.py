@@ -1,4 +1,5 @@
-"""Rules about the milestone dependency graph (`depends_on`)."""
+"""Rules about the dependency graph: the documents each document names in the reference
+field given by the rule's `field` option (default `depends_on`, the built-in milestone's)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,26 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TypeAlias
 
+from tpm.config import DONE, DROPPED, DUE
 from tpm.diagnostic import Finding
-from tpm.model import Project, Reference
+from tpm.model import Project, Reference, role_date, role_of
 from tpm.rules.registry import Context, rule
-from tpm.vocabulary import MILESTONE_CLOSED, natural_key
+from tpm.vocabulary import natural_key
 
 Graph: TypeAlias = dict[str, list[tuple[str, Reference]]]
 
 
-def _graph(project: Project) -> Graph:
-    """Milestone id -> [(dependency id, reference)] in file order, existing milestones only."""
+def _graph(project: Project, field: str) -> Graph:
+    """Document id -> [(dependency id, reference)] in file order, over the field `field` of
+    every document that has it, to existing documents only."""
     graph: Graph = {}
-    for reference in project.references:
-        source = reference.source
-        if source.type != "milestone" or reference.field != "depends_on" or source.id is None:
-            continue  # a milestone without an id cannot be depended on, so it closes no cycle
-        target = project.get(reference.target)
-        if target is not None and target.type == "milestone":
-            graph.setdefault(source.id, []).append((reference.target, reference))
+    for source in project.documents:
+        if source.type is None or source.id is None or field not in source.data:
+            continue  # a document without an id cannot be depended on, so it closes no cycle
+        separator = project.config.types[source.type].reference_separator
+        for target, (line, column) in source.id_list(field, separator):
+            if project.get(target) is not None:
+                graph.setdefault(source.id, []).append((target, Reference(source, field, target, line, column)))
     return graph
 
 
@@ -91,15 +94,17 @@ def _cycle_through(start: str, component: set[str], graph: Graph) -> list[Refere
     return []
 
 
-@rule("dependency-cycle", "TPM102", "error", scope="project")
+@rule("dependency-cycle", "TPM102", "error", scope="project", options={"field": "depends_on"})
 def dependency_cycle(project: Project, ctx: Context) -> Iterator[Finding]:
-    """Milestones depend on each other in a cycle.
+    """Documents depend on each other in a cycle.
 
-    No milestone of a cycle can ever start: each waits for another. The cycle is printed,
-    `M-7 → M-8 → M-7`, and reported once, at the `depends_on` item of its first milestone
-    (by id) that leads around it. A milestone that depends on itself is a cycle of one.
+    A document depends on those its `field` (default `depends_on`, as in the built-in
+    milestone; `requires` in a proposals repository) names, in whatever type. No document
+    of a cycle can ever be finished: each waits for another. The cycle is printed,
+    `M-7 → M-8 → M-7`, and reported once, at the item of its first document (by id) that
+    leads around it. A document that depends on itself is a cycle of one.
     """
-    graph = _graph(project)
+    graph = _graph(project, ctx.names["field"])
     for component in sorted(_strongly_connected(graph), key=lambda c: natural_key(min(c, key=natural_key))):
         start = min(component, key=natural_key)
         if len(component) == 1 and not any(child == start for child, _ in graph.get(start, [])):
@@ -110,31 +115,34 @@ def dependency_cycle(project: Project, ctx: Context) -> Iterator[Finding]:
         yield Finding(first.source.path, first.line, first.column, f"dependency cycle: {names}")
 
 
-@rule("dependency-order", "TPM103", "warning", scope="project", options={"buffer_days": 0})
+@rule("dependency-order", "TPM103", "warning", scope="project", options={"buffer_days": 0, "field": "depends_on"})
 def dependency_order(project: Project, ctx: Context) -> Iterator[Finding]:
-    """A milestone is due before a milestone it depends on is due, plus `buffer_days`.
+    """A document is due before a document it depends on is due, plus `buffer_days`.
 
-    If M-2 depends on M-1, M-2 cannot finish before M-1 does, so its `due` should be at
-    least M-1's `due` plus `buffer_days` (default 0; set it in `[rules.dependency-order]`
-    to demand slack between dependent milestones). Reported at the `depends_on` item.
-    Done and cancelled milestones are not judged, nor dependencies that were cancelled.
+    Documents depend on those their `field` (default `depends_on`) names; both need a
+    date in their type's `due` role (the built-in milestone's `due`). If M-2 depends on
+    M-1, M-2 cannot finish before M-1 does, so its due date should be at least M-1's
+    plus `buffer_days` (default 0; set it in `[rules.dependency-order]` to demand slack
+    between dependent documents). Reported at the item that names the dependency. A
+    document in its type's done or dropped role is not judged (a milestone `done` or
+    `cancelled`), nor a dependency that was dropped.
     """
     buffer = ctx.options["buffer_days"]
-    for milestone_id, edges in _graph(project).items():
+    for document_id, edges in _graph(project, ctx.names["field"]).items():
         for dependency_id, reference in edges:
-            milestone = reference.source  # the file that names the dependency (ids may repeat)
-            due = milestone.date("due")
-            if due is None or milestone.status in MILESTONE_CLOSED:
+            document = reference.source  # the file that names the dependency (ids may repeat)
+            due = role_date(document, ctx.config, DUE)
+            if due is None or role_of(document, ctx.config) in (DONE, DROPPED):
                 continue
-            dependency = project.by_id[dependency_id][0]  # _graph keeps existing milestones only
-            dependency_due = dependency.date("due")
-            if dependency_due is None or dependency.status == "cancelled":
+            dependency = project.by_id[dependency_id][0]  # _graph keeps existing documents only
+            dependency_due = role_date(dependency, ctx.config, DUE)
+            if dependency_due is None or role_of(dependency, ctx.config) == DROPPED:
                 continue
             if (due - dependency_due).days < buffer:  # differences of dates never overflow
-                slack = f" plus {ctx.options['buffer_days']} buffer days" if ctx.options["buffer_days"] else ""
+                slack = f" plus {buffer} buffer days" if buffer else ""
                 yield Finding(
-                    milestone.path,
+                    document.path,
                     reference.line,
                     reference.column,
-                    f"{milestone_id} is due {due}, before its dependency {dependency_id} (due {dependency_due}{slack})",
+                    f"{document_id} is due {due}, before its dependency {dependency_id} (due {dependency_due}{slack})",
                 )

@@ -3,6 +3,10 @@
 They receive the history index built once per run (history.py) and never call git. A
 file's uncommitted changes count as made today. A commit date git could not give (None)
 counts as today too: an unknown date never makes something look stale.
+
+None of them knows a type or a field by name: each asks the document's type declaration
+what its status means (`lifecycle`), where its dates are (`dates`: `due`, `reviewed`) and
+which heading holds its checkpoints (`checkpoints`).
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tpm.diagnostic import Finding, Severity
-from tpm.model import Project
+from tpm.config import ACTIVE, DUE, REVIEWED
+from tpm.history import CLOSED, FileHistory, assessment, review_of, shown
+from tpm.model import Document, Project, role_of, status_of
 from tpm.rules.content import risk_score
+from tpm.rules.dates import name_of, status_position
 from tpm.rules.registry import Context, HistoryIndex, rule
-from tpm.vocabulary import MILESTONE_CLOSED, RISK_OPEN, parse_iso_date
+from tpm.vocabulary import heading_key, parse_iso_date
 from tpm.wording import plural
 
 
@@ -31,21 +38,29 @@ def stale_checkpoint(project: Project, history: HistoryIndex, ctx: Context) -> I
     that date, is state that went stale: tick it, re-date it, or add a note to its line.
     An edit to the line on or after its date counts as an update; an uncommitted edit
     counts as made today. Reported at the checkpoint's own line.
+
+    Judged: the task items under the `checkpoints` heading of a type that also declares a
+    `due` date (milestones: `## Checkpoints`), in documents that are not done or dropped.
     """
     grace = ctx.options["grace_days"]
-    for milestone in project.of_type("milestone"):
-        if milestone.status in MILESTONE_CLOSED:
+    for document in project.documents:
+        if document.type is None:
             continue
-        state = history.for_path(milestone.path)
-        lines = milestone.source.text.split("\n")
-        for item in milestone.body.tasks:
-            if item.section != "checkpoints" or item.done or item.date is None or (ctx.today - item.date).days <= grace:
+        declared = ctx.config.types[document.type]
+        if not declared.checkpoints or not declared.date_field(DUE) or role_of(document, ctx.config) in CLOSED:
+            continue
+        heading = heading_key(declared.checkpoints)
+        state: FileHistory | None = None  # read for the first late item only
+        lines = document.source.text.split("\n")
+        for item in document.body.tasks:
+            if item.section != heading or item.done or item.date is None or (ctx.today - item.date).days <= grace:
                 continue
+            state = state or history.for_path(document.path)
             since = parse_iso_date(state.unchanged_since(lines[item.line - 1].strip())) or ctx.today
             if since < item.date:
                 late = (ctx.today - item.date).days
                 yield Finding(
-                    milestone.path,
+                    document.path,
                     item.line,
                     item.column,
                     f"checkpoint dated {item.date} is still open {plural(late, 'day')} later, "
@@ -53,107 +68,144 @@ def stale_checkpoint(project: Project, history: HistoryIndex, ctx: Context) -> I
                 )
 
 
-@rule("stale-milestone", "TPM402", "warning", scope="history", options={"stale_after_days": 7})
-def stale_milestone(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
-    """An `in-progress` milestone's file has had no commit for `stale_after_days` (7).
+@rule("stale", "TPM402", "warning", scope="history", options={"stale_after_days": 7})
+def stale(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
+    """An active document's file has had no commit for `stale_after_days` (7).
 
     Work in progress shows in its file: ticked checkpoints, notes, a moved date. A file
-    nobody has committed to for a week is a status nobody is keeping. Reported at the
-    `status` value.
+    nobody has committed to for a week is a status nobody is keeping. A commit that only
+    changes whitespace (re-wrapping, trailing spaces, blank lines) is not activity.
+
+    Judged: documents whose status is in their type's `active` lifecycle role (milestones:
+    `in-progress`; post-mortems: `draft`), when the type has no `reviewed` date (those are
+    judged by `unreviewed`, by their review cadence instead). Reported at the status value.
+    Old slug: `stale-milestone`.
     """
     limit = ctx.options["stale_after_days"]
-    for milestone in project.of_type("milestone"):
-        if milestone.status != "in-progress":
+    for document in project.documents:
+        if document.type is None or role_of(document, ctx.config) != ACTIVE:
             continue
-        last = parse_iso_date(history.for_path(milestone.path).last_change) or ctx.today
+        declared = ctx.config.types[document.type]
+        if declared.date_field(REVIEWED):
+            continue
+        last = parse_iso_date(history.for_path(document.path).last_change) or ctx.today
         idle = (ctx.today - last).days
         if idle > limit:
-            line, column = milestone.value_position("status")
+            line, column = status_position(document, ctx)
+            status = (status_of(document, ctx.config) or "").replace("-", " ")
             yield Finding(
-                milestone.path,
+                document.path,
                 line,
                 column,
-                f"{milestone.id} is in progress but its file has had no commit for {plural(idle, 'day')} (last {last})",
+                f"{name_of(document)} is {status} but its file has had no commit "
+                f"for {plural(idle, 'day')} (last {last})",
             )
 
 
 @rule(
-    "unreviewed-risk",
+    "unreviewed",
     "TPM403",
     "warning",
     scope="history",
     options={"high_days": 7, "medium_days": 14, "low_days": 30},
 )
-def unreviewed_risk(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
-    """An open risk has not been reviewed within its cadence, or changed since its review.
+def unreviewed(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
+    """An active document has not been reviewed within its cadence, or changed since its review.
 
-    The last review is the latest commit that changed the risk's front-matter (a
-    body-only edit is not a review). The cadence is the risk's `review_every` (days), or
-    by band: high 7, medium 14, low 30 days (options `high_days`, `medium_days`,
-    `low_days`). A risk is also unreviewed when its `likelihood`, `impact`, `status` or
-    mitigation changed in a commit after the commit that last set `reviewed`: update
-    `reviewed` (and `reviewed_by`) when you re-assess it. Open means `open` or
-    `mitigating`. Error for high-band risks, warning otherwise; reported at the
-    `reviewed` value (line 1 without one).
+    A review is a commit that changes the document's `reviewed` date (an uncommitted one
+    counts as today); the last review is the latest such commit, or the document's
+    creation when there is none. Changing the owner, the tags or the body is not a review.
+
+    The cadence is the document's `review_every` field (days), else its type's
+    `review_every`, else, for a document scored `likelihood` × `impact`, by band: high 7,
+    medium 14, low 30 days (options `high_days`, `medium_days`, `low_days`); an unscored
+    one uses `low_days`. A document is also unreviewed when its assessment (`likelihood`,
+    `impact`, status, the `mitigation` field or the Mitigation section) changed in a
+    commit after its last review: re-assess it and update `reviewed` (and `reviewed_by`).
+
+    Judged: documents in their type's `active` role whose type declares a `reviewed` date
+    (risks: `open`, `mitigating`). Error for high-band ones, warning otherwise; reported at
+    the `reviewed` value (line 1 without one). Old slug: `unreviewed-risk`.
     """
-    for risk in project.of_type("risk"):
-        if risk.status not in RISK_OPEN:
+    for document in project.documents:
+        if document.type is None or role_of(document, ctx.config) != ACTIVE:
             continue
-        score = risk_score(risk)
-        band = ctx.config.band(score) if score is not None else "low"
+        declared = ctx.config.types[document.type]
+        field = declared.date_field(REVIEWED)
+        if not field:
+            continue
+        score = risk_score(document)
+        band = ctx.config.band(score) if score is not None else None
         severity = Severity.ERROR if band == "high" else None
-        state = history.for_path(risk.path)
-        line, column = risk.value_position("reviewed")
-        if state.reviewed_seq and state.scoring_seq > state.reviewed_seq:  # a review, even on an unknown date
-            changed = ", ".join(state.scoring_fields)
+        state = history.for_path(document.path)
+        review = review_of(state, declared)
+        line, column = document.value_position(field)
+        change = state.last_change_of(assessment(declared))
+        if change is not None and review.seq and change.seq > review.seq:  # even on unknown dates
+            changed = ", ".join(dict.fromkeys(shown(item) for item in change.items))
+            when = _day(review.date) if review.reviewed else f"{_day(review.date)}, its creation"
             yield Finding(
-                risk.path,
+                document.path,
                 line,
                 column,
-                f"{changed} changed on {_day(state.scoring_changed)}, "
-                f"after the last review ({_day(state.reviewed_set)}); re-assess it and update `reviewed`",
+                f"{changed} changed on {_day(change.date)}, after the last review ({when}); "
+                f"re-assess it and update `{field}`",
                 severity=severity,
             )
             continue
-        cadence = risk.data.get("review_every")
-        if type(cadence) is not int or cadence < 1:
-            cadence = ctx.options[f"{band}_days"]
-        last = parse_iso_date(state.front_matter_changed) or ctx.today
+        cadence, rhythm = _cadence(document, band, ctx)
+        last = parse_iso_date(review.date) or ctx.today
         age = (ctx.today - last).days
         if age > cadence:
-            yield Finding(
-                risk.path,
-                line,
-                column,
-                f"last reviewed {plural(age, 'day')} ago ({last}); "
-                f"{band} risks are reviewed every {plural(cadence, 'day')}",
-                severity=severity,
+            since = (
+                f"last reviewed {plural(age, 'day')} ago ({last})"
+                if review.reviewed
+                else f"not reviewed since its creation {plural(age, 'day')} ago ({last})"
             )
+            yield Finding(document.path, line, column, f"{since}; {rhythm}", severity=severity)
+
+
+def _cadence(document: Document, band: str | None, ctx: Context) -> tuple[int, str]:
+    """Days between reviews, and the words that say where that number comes from."""
+    assert document.type is not None  # only typed documents are judged
+    own = document.data.get("review_every")
+    if type(own) is int and own >= 1:
+        return own, f"its `review_every` is {plural(own, 'day')}"
+    declared = ctx.config.types[document.type].review_every
+    if declared is not None:
+        return declared, f"{document.type}s are reviewed every {plural(declared, 'day')}"
+    days = ctx.options[f"{band or 'low'}_days"]
+    return days, f"{band + ' ' if band else ''}{document.type}s are reviewed every {plural(days, 'day')}"
 
 
 @rule(
-    "slipped-milestone",
+    "slipped",
     "TPM404",
     "warning",
     scope="history",
     options={"max_slips": 2, "max_slip_days": 14},
 )
-def slipped_milestone(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
-    """A milestone's `due` moved later too often, or too far, across its git history.
+def slipped(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[Finding]:
+    """A document's due date moved later too often, or too far, across its git history.
 
-    Fires when `due` moved later more than `max_slips` (2) times, or by more than
-    `max_slip_days` (14) in total. A slipping milestone is a plan that no longer holds:
-    re-plan it openly (split it, re-scope it) instead of nudging the date. The message
-    names each slip with its date and size; moves earlier are not slips. Reported at the
-    `due` value.
+    Fires when the field of its type's `due` date role (milestones: `due`) moved later
+    more than `max_slips` (2) times, or by more than `max_slip_days` (14) in total. A
+    slipping plan no longer holds: re-plan it openly (split it, re-scope it) instead of
+    nudging the date. The message names each slip with its date and size; moves earlier
+    are not slips. Reported at the due date's value. Old slug: `slipped-milestone`.
     """
-    for milestone in project.of_type("milestone"):
-        slips = history.for_path(milestone.path).slips()
+    for document in project.documents:
+        if document.type is None:
+            continue
+        field = ctx.config.types[document.type].date_field(DUE)
+        if not field:
+            continue
+        slips = history.for_path(document.path).slips(field)
         total = sum(slip["days"] for slip in slips)
         if len(slips) > ctx.options["max_slips"] or total > ctx.options["max_slip_days"]:
-            line, column = milestone.value_position("due")
+            line, column = document.value_position(field)
             named = "; ".join(f"{_day(s['date'])}: {s['from']} → {s['to']} (+{s['days']}d)" for s in slips)
             times = "once" if len(slips) == 1 else f"{len(slips)} times"
             yield Finding(
-                milestone.path, line, column, f"due moved later {times}, {plural(total, 'day')} in total: {named}"
+                document.path, line, column, f"{field} moved later {times}, {plural(total, 'day')} in total: {named}"
             )

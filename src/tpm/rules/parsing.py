@@ -62,10 +62,14 @@ def missing_front_matter(document: Document, ctx: Context) -> Iterator[Finding]:
 def unknown_type(document: Document, ctx: Context) -> Iterator[Finding]:
     """The document's type is unknown.
 
-    Fires when `type:` names no built-in or configured type, or when a file under the
-    project root has front-matter but neither a `type:` nor a path that matches a type's
-    `paths` globs. `tpm rules` does not list types; see the `[types.*]` tables of the
-    config and the built-in milestone, risk, decision and postmortem.
+    Fires when the type key (`type:` unless the config's `type_key` names another) names
+    no built-in or configured type, or when a file under the project root has
+    front-matter but neither a type key nor a path that matches a type's `paths` globs.
+    `tpm types` lists the types with their declarations.
+
+    A corpus that uses `type:` for its own purposes (`type: Standards Track`) sets
+    `type_key = ""`: paths alone then decide, and `type` is an ordinary field that the
+    type's schema may check.
     """
     yield from _report(document, "unknown-type")
 
@@ -78,5 +82,40 @@ def schema_violation(document: Document, ctx: Context) -> Iterator[Finding]:
     points at line 1. `tpm schema TYPE` prints the schema in force, including a user's
     extension. Absent `id` and `title` are derived (from the file name and the first `#`
     heading) before validation, so only underivable ones are reported missing.
+
+    A value that misses an `enum` by a slip names the allowed value it is closest to:
+    "`status` must be one of planned, in-progress, done, cancelled (got 'planed'); did
+    you mean `planned`?"; so does a key that `additionalProperties: false` refuses (the
+    measure is `unknown-field`'s: within two edits, ignoring case).
     """
     yield from _report(document, "schema-violation")
+
+
+@rule("unknown-field", "TPM008", "warning")
+def unknown_field(document: Document, ctx: Context) -> Iterator[Finding]:
+    """A front-matter key that the type does not define looks like a misspelling of one it does.
+
+    YAML takes any key, so `reviewd: 2026-11-20` or `depends-on: [M-2]` pass the schema
+    and then do nothing: the risk stays unreviewed, the dependency unchecked. The rule
+    reports such a key, at the key, with the field it probably meant:
+    "unknown field `reviewd`; did you mean `reviewed`?".
+
+    The fields a type defines are the names in its JSON Schema's `properties` (the
+    built-in schema's and the user's, followed through `allOf`, `anyOf`, `oneOf`,
+    `if`/`then`/`else` and `$ref`s to local files), its `required` names and
+    `patternProperties`, and the fields its declaration reads: `id_field`,
+    `status_field`, the `[dates]` and `references` fields and the type key, with `title`
+    and `lint`.
+
+    A near miss is a key within two edits of a defined field, ignoring case, where an
+    edit inserts, deletes or replaces a character or swaps two adjacent ones: one edit
+    for a field of three to five characters (`titel`, `stauts`), two from six on
+    (`depnds-on`), only a change of case for `id`. A key that is not close to any
+    defined field is a field of the user's own and is left alone; one that the schema
+    refuses outright (`additionalProperties: false`) is a `schema-violation` instead,
+    with the same suggestion.
+
+    Fix: rename the key; if the field is meant, add it to the type's schema
+    `properties`, or silence the rule for the document with `lint: {ignore: [unknown-field]}`.
+    """
+    yield from _report(document, "unknown-field")

@@ -6,9 +6,11 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 
+from tpm.config import Config
 from tpm.diagnostic import Finding
-from tpm.model import Document, Project
-from tpm.rules.registry import Context, rule
+from tpm.model import Document, Project, status_of
+from tpm.rules.dates import status_position
+from tpm.rules.registry import Context, options_of, rule
 
 _SUPERSEDED_BY = re.compile(r"superseded by\s+(.+)", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
@@ -25,10 +27,12 @@ def _did_you_mean(target: str, known: Iterable[str]) -> str:
 def dangling_reference(project: Project, ctx: Context) -> Iterator[Finding]:
     """A reference names no document.
 
-    Reference fields hold ids of other documents: a milestone's `depends_on` and `risks`,
-    a risk's `milestones`, a post-mortem's `milestone`, a decision's `supersedes` and
-    `superseded_by`, and each custom type's `references`. Every id they name must belong
-    to a document of the project. Each dangling id is reported once, at its own list
+    Reference fields hold ids of other documents: each type's `references` (the built-in
+    milestone's `depends_on` and `risks`, a risk's `milestones`, a post-mortem's
+    `milestone`, a decision's `supersedes` and `superseded_by`). An integer names the id
+    of its decimal text (`requires: 1559`); with a `reference_separator`, a string names
+    one id per part (`requires: 1474, 1559`). Every id they name must belong to a
+    document of the project. Each dangling id is reported once, at its own list
     item, suggesting the existing id when only case or spacing differs
     (`m-1` for `M-1`). A reference to a file that could not be read (its id guessed from
     the file name) is not reported again: the file's own parse error says it all.
@@ -44,10 +48,25 @@ def dangling_reference(project: Project, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def named_successors(document: Document) -> list[tuple[str, str | None]]:
-    """(id, link target) pairs a superseded decision names, from its status and field."""
-    named: list[tuple[str, str | None]] = [(target, None) for target, _ in document.id_list("superseded_by")]
-    found = _SUPERSEDED_BY.fullmatch((document.status or "").strip())
+def successor_field(config: Config) -> str:
+    """The field that names a superseded document's successor (`superseded-link`'s `field`)."""
+    return str(options_of(config, "superseded-link")["field"])
+
+
+def is_superseded(status: str | None) -> bool:
+    """`superseded`, or MADR's `superseded by ADR-0005`, in any case."""
+    text = (status or "").strip()
+    return text.lower() == "superseded" or _SUPERSEDED_BY.fullmatch(text) is not None
+
+
+def named_successors(document: Document, config: Config) -> list[tuple[str, str | None]]:
+    """(id, link target) pairs a superseded document names, from its successor field and
+    from its status (`superseded by ADR-0005`, or with a Markdown link)."""
+    separator = config.types[document.type].reference_separator if document.type else None
+    named: list[tuple[str, str | None]] = [
+        (target, None) for target, _ in document.id_list(successor_field(config), separator)
+    ]
+    found = _SUPERSEDED_BY.fullmatch((status_of(document, config) or "").strip())
     if found:
         text = found.group(1).strip()
         link = _LINK.search(text)
@@ -67,24 +86,26 @@ def _exists(project: Project, document: Document, name: str, link: str | None) -
     return False
 
 
-@rule("superseded-link", "TPM104", "error", scope="project")
+@rule("superseded-link", "TPM104", "error", scope="project", options={"field": "superseded_by"})
 def superseded_link(project: Project, ctx: Context) -> Iterator[Finding]:
-    """A superseded decision names no existing successor.
+    """A superseded document names no existing successor.
 
-    A decision whose `status` is `superseded` must name the decision that replaced it in
-    `superseded_by`; MADR's status form `superseded by ADR-0005` (or with a Markdown link,
-    `superseded by [ADR-0005](0005-use-x.md)`) names it in the status itself. The rule
-    fires when no successor is named, or when none of those named exists, so that a
-    reader can always follow the chain to the decision in force.
+    A document whose status is `superseded` must name the document that replaced it in
+    the field given by `field` (default `superseded_by`, the built-in decision's); MADR's
+    status form `superseded by ADR-0005` (or with a Markdown link, `superseded by
+    [ADR-0005](0005-use-x.md)`) names it in the status itself. Any type's documents are
+    judged, by their `status_field`. The rule fires when no successor is named, or when
+    none of those named exists, so that a reader can always follow the chain to the
+    document in force.
     """
-    for document in project.of_type("decision"):
-        status = (document.status or "").strip()
-        if status.lower() != "superseded" and not _SUPERSEDED_BY.fullmatch(status):
+    field = ctx.names["field"]
+    for document in project.documents:
+        if not is_superseded(status_of(document, ctx.config)):
             continue
-        line, column = document.value_position("status")
-        named = named_successors(document)
+        line, column = status_position(document, ctx)
+        named = named_successors(document, ctx.config)
         if not named:
-            yield Finding(document.path, line, column, "superseded, but no `superseded_by` names the successor")
+            yield Finding(document.path, line, column, f"superseded, but no `{field}` names the successor")
         elif not any(_exists(project, document, name, link) for name, link in named):
             names = ", ".join(name for name, _ in named)
             yield Finding(document.path, line, column, f"superseded by {names}, which no document is")

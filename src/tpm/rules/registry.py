@@ -4,6 +4,10 @@ A rule is a generator function decorated with `@rule(...)`. Its docstring is its
 documentation (`tpm explain SLUG` prints it), so the words stay next to the code. A rule
 yields `Finding`s; the engine fills in slug, code and configured severity.
 
+A rule that was renamed keeps its old slug as an alias (`ALIASES`, the one table of
+them): the old slug is accepted wherever a slug is (config, `--select`, `--ignore`,
+`lint.ignore`, `tpm explain`), and output always names the new one. Codes never change.
+
 Scopes say what a rule's function receives:
 - "document": `check(document, ctx)`, once per document;
 - "project": `check(project, ctx)`, once per run, for rules that compare documents;
@@ -16,9 +20,10 @@ import datetime
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol, TypeVar
 
-from tpm.config import Config
+from tpm.config import Config, RuleOptions
 from tpm.diagnostic import Finding, Severity
 from tpm.history import FileHistory
 
@@ -28,13 +33,33 @@ Check = Callable[..., Iterable[Finding]]  # its arguments depend on the scope, a
 _C = TypeVar("_C", bound=Check)
 
 
+ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "overdue-milestone": "overdue",
+        "stale-milestone": "stale",
+        "unreviewed-risk": "unreviewed",
+        "slipped-milestone": "slipped",
+    }
+)
+"""Old slug -> new slug: the rules that were renamed when they stopped being about one type."""
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the project: the config, today, and its own options."""
+    """What a rule may know besides the project: the config, today, and its own options,
+    the numbers (days, times) in `options` and the names (of a field, of a type) in `names`."""
 
     config: Config
     today: datetime.date
     options: Mapping[str, int] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: Config, today: datetime.date, options: RuleOptions) -> Context:
+        """The context of a rule whose options (configured, else its defaults) are `options`."""
+        numbers = {key: value for key, value in options.items() if isinstance(value, int)}
+        names = {key: value for key, value in options.items() if isinstance(value, str)}
+        return cls(config, today, numbers, names)
 
 
 class HistoryIndex(Protocol):
@@ -51,7 +76,7 @@ class Rule:
     severity: Severity
     scope: str
     check: Check
-    options: Mapping[str, int] = field(default_factory=dict)  # name -> default; all are whole numbers
+    options: RuleOptions = field(default_factory=dict)  # name -> default: a whole number or a name
 
     @property
     def doc(self) -> str:
@@ -65,8 +90,26 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
+def canonical(name: str) -> str:
+    """A slug as the registry knows it: an old slug becomes the new one, anything else stays."""
+    return ALIASES.get(name, name)
+
+
+def find(name: str) -> Rule | None:
+    """The rule that `name` names: a slug, an old slug, or a code in any case."""
+    found = REGISTRY.get(canonical(name))
+    if found is None:
+        found = next((r for r in REGISTRY.values() if r.code == name.upper()), None)
+    return found
+
+
+def options_of(config: Config, slug: str) -> RuleOptions:
+    """A rule's options in force: its `[rules.SLUG]` table's, else its defaults."""
+    return config.rule(slug).options or REGISTRY[slug].options
+
+
 def rule(
-    slug: str, code: str, severity: str, scope: str = "document", options: Mapping[str, int] | None = None
+    slug: str, code: str, severity: str, scope: str = "document", options: RuleOptions | None = None
 ) -> Callable[[_C], _C]:
     """Register the decorated generator as the rule `slug`."""
     if scope not in SCOPES:
@@ -75,6 +118,8 @@ def rule(
     def register(check: _C) -> _C:
         if slug in REGISTRY or any(r.code == code for r in REGISTRY.values()):
             raise ValueError(f"rule {slug} / {code} registered twice")
+        if slug in ALIASES:
+            raise ValueError(f"rule {slug}: that is the old slug of {ALIASES[slug]}")
         REGISTRY[slug] = Rule(slug, code, Severity(severity), scope, check, dict(options or {}))
         return check
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tpm.diagnostic import Finding
 from tpm.model import Document
-from tpm.rules.registry import REGISTRY, Context, rule
+from tpm.rules.registry import Context, find, rule
 from tpm.vocabulary import parse_iso_date
 
 
@@ -14,7 +14,7 @@ from tpm.vocabulary import parse_iso_date
 def expired_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     """A `lint:` suppression's `until` date has passed.
 
-    `lint: {ignore: [overdue-milestone], until: 2026-12-01, reason: "re-plan pending"}`
+    `lint: {ignore: [overdue], until: 2026-12-01, reason: "re-plan pending"}`
     silences the listed rules for this document until that date, inclusive. After it, the
     rules fire again and this warning says why: renew the date with a reason, or fix the
     findings. Reported at the `until` value.
@@ -35,14 +35,14 @@ def expired_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
 def invalid_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     """A `lint:` suppression names no rule.
 
-    `lint.ignore` takes rule slugs (`overdue-milestone`) or codes (`TPM201`); see
-    `tpm rules`. A misspelt name would silently suppress nothing. Reported at the item.
+    `lint.ignore` takes rule slugs (`overdue`), old slugs (`overdue-milestone`) or codes
+    (`TPM201`); see `tpm rules`. A misspelt name would silently suppress nothing.
+    Reported at the item.
     """
     lint = document.data.get("lint")
     if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
         return
-    codes = {r.code for r in REGISTRY.values()}
     for index, name in enumerate(lint["ignore"]):
-        if isinstance(name, str) and name not in REGISTRY and name.upper() not in codes:
+        if isinstance(name, str) and find(name) is None:
             line, column = document.value_position("lint", "ignore", index)
             yield Finding(document.path, line, column, f"`lint.ignore` names {name!r}, which is no rule")
