@@ -542,3 +542,14 @@ def test_every_history_rule_has_a_unit_test_here():
     assert history_rules == ["slipped", "stale", "stale-checkpoint", "unreviewed"]
     for slug in history_rules:
         assert source.count(f'check("{slug}"') >= 3, slug
+
+
+@pytest.mark.parametrize(
+    ("status", "fires"), [("planned", True), ("in-progress", True), ("done", False), ("cancelled", False)]
+)
+def test_slipped_judges_only_planned_and_active_documents(status, fires):
+    moves = [("2026-11-05", "2026-12-01", "2026-12-16")]
+    history = FakeHistory({M1: file_history(created="2026-11-01", due_moves=moves)})
+    extra = "completed: 2026-11-20\n" if status == "done" else ""
+    files = {M1: MILESTONE.format(status=status).replace("due:", extra + "due:", 1)}
+    assert bool(check("slipped", files, history)) is fires

@@ -45,7 +45,7 @@ MAX_SLUG = 80
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 CONFIG_TEMPLATE = """\
-# tpm configuration (tpm's README lists every key).
+# tpm configuration (docs/reference.md in tpm's repository lists every key).
 # The values below are the defaults, spelled out; change what you need.
 
 root = "project"                      # folder of milestones/, risks/, decisions/, postmortems/

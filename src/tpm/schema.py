@@ -31,6 +31,7 @@ Schemas are the repository's, so on a pull request they are a stranger's:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tpm.boundary import display, read_text
-from tpm.config import Config
+from tpm.config import LIFECYCLE_ROLES, Config, TypeConfig
 from tpm.document import Problem
 from tpm.errors import UsageError
 from tpm.resources import data_dir
@@ -108,7 +109,7 @@ class Schemas:
     def _effective(self) -> dict[str, dict[str, Any]]:
         schemas: dict[str, dict[str, Any]] = {}
         for name, type_config in self._config.types.items():
-            schema = _builtin(name) if type_config.builtin else None
+            schema = _with_declared_statuses(_builtin(name), type_config) if type_config.builtin else None
             if type_config.schema:
                 user = self._load_user_schema(Path(type_config.schema), name)
                 schema = user if schema is None else {"allOf": [schema, user]}
@@ -288,6 +289,29 @@ def _collect_fields(
         except (Unresolvable, UsageError):
             return
         _collect_fields(resolved.contents, resolved.resolver, names, patterns, seen)
+
+
+def _with_declared_statuses(schema: dict[str, Any], declaration: TypeConfig) -> dict[str, Any]:
+    """A shipped schema whose status values are the ones the type's lifecycle declares: a
+    team that maps `active` onto the active role has `status: active` accepted, and a
+    preset value it no longer declares refused. The shipped order is kept, new values
+    follow."""
+    declared = [value for role in LIFECYCLE_ROLES for value in declaration.lifecycle.get(role, ())]
+    status = schema.get("properties", {}).get("status")
+    if not declared or not isinstance(status, dict):
+        return schema
+    schema = copy.deepcopy(schema)
+    properties = schema["properties"]
+    if declaration.status_field != "status":
+        properties[declaration.status_field] = properties.pop("status")
+        schema["required"] = [declaration.status_field if k == "status" else k for k in schema.get("required", [])]
+    for branch in [properties[declaration.status_field], *properties[declaration.status_field].get("anyOf", [])]:
+        if isinstance(branch, dict) and isinstance(branch.get("enum"), list):
+            shipped = branch["enum"]
+            branch["enum"] = [v for v in shipped if v in declared] + [
+                v for v in dict.fromkeys(declared) if v not in shipped
+            ]
+    return schema
 
 
 def _builtin(name: str) -> dict[str, Any]:
@@ -616,7 +640,10 @@ def _wrong_type(error: ValidationError, subject: str, wanted: list[Any]) -> str:
     hint = ""
     if isinstance(error.instance, bool) and "string" in wanted:
         hint = "; quote it if it is meant as text"
-    return f"{subject} must be {words} (got {_type_of(error.instance)} {_shown(error.instance)}){hint}"
+    got = _shown(error.instance)
+    if not isinstance(error.instance, (dict, list)):  # "a mapping" and "a list" say it once
+        got = f"{_type_of(error.instance)} {got}"
+    return f"{subject} must be {words} (got {got}){hint}"
 
 
 def _condition(error: ValidationError, root_schema: Schema) -> str:

@@ -15,10 +15,6 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 """`YYYY-MM-DD` as written, unanchored: `fullmatch` it for a whole value, `match` or
 `search` it in a line, or build on `ISO_DATE.pattern`."""
 
-MILESTONE_OPEN = ("planned", "in-progress")  # a milestone whose work is still ahead: it can be late
-MILESTONE_CLOSED = ("done", "cancelled")  # a milestone nobody works on any more: it cannot go stale
-RISK_OPEN = ("open", "mitigating")  # a risk still to be reviewed; `accepted` and `closed` ones are not judged
-
 
 def parse_iso_date(value: object) -> datetime.date | None:
     """YYYY-MM-DD only: Python also reads ISO week dates (2026-W01-1), YAML users do not.

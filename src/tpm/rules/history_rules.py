@@ -192,10 +192,12 @@ def slipped(project: Project, history: HistoryIndex, ctx: Context) -> Iterator[F
     more than `max_slips` (2) times, or by more than `max_slip_days` (14) in total. A
     slipping plan no longer holds: re-plan it openly (split it, re-scope it) instead of
     nudging the date. The message names each slip with its date and size; moves earlier
-    are not slips. Reported at the due date's value. Old slug: `slipped-milestone`.
+    are not slips. Only planned and active documents are judged: a finished or dropped
+    one's slips are history, not something to act on. Reported at the due date's value.
+    Old slug: `slipped-milestone`.
     """
     for document in project.documents:
-        if document.type is None:
+        if document.type is None or role_of(document, ctx.config) in CLOSED:
             continue
         field = ctx.config.types[document.type].date_field(DUE)
         if not field:
