@@ -16,10 +16,9 @@ from functools import cache
 from tpm.config import Config
 from tpm.diagnostic import Diagnostic, Finding, Severity
 from tpm.errors import UsageError
-from tpm.model import Document, Project
+from tpm.model import Document, Project, suppression_of
 from tpm.rules import all_rules
 from tpm.rules.registry import Context, HistoryIndex, Rule, canonical
-from tpm.vocabulary import parse_iso_date
 
 
 @dataclass(frozen=True)
@@ -180,14 +179,11 @@ def printable(message: str) -> str:
 def active_suppressions(document: Document | None, today: datetime.date) -> set[str]:
     """The slugs a document's `lint:` block silences today (codes and old slugs are turned
     into slugs). A suppression is in force up to and including its `until` date."""
-    lint = document.data.get("lint") if document is not None else None
-    if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
-        return set()
-    until = parse_iso_date(lint.get("until"))
-    if until is not None and until < today:
+    suppression = suppression_of(document) if document is not None else None
+    if suppression is None or suppression.expired(today):
         return set()
     by_code = _slugs_by_code()
-    return {by_code.get(name.upper(), canonical(name)) for name in lint["ignore"] if isinstance(name, str)}
+    return {by_code.get(name.upper(), canonical(name)) for _, name in suppression.names}
 
 
 @cache

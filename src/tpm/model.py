@@ -143,6 +143,30 @@ class Document:
         return [p for p in self.problems if p.slug == slug]
 
 
+@dataclass(frozen=True)
+class Suppression:
+    """A document's `lint: {ignore: [...], until: YYYY-MM-DD, reason: ...}` block, read in
+    one place for the engine (which silences) and the rules that judge the block itself."""
+
+    names: tuple[tuple[int, str], ...]  # (index in `ignore`, name) of every text item
+    until: datetime.date | None  # in force up to and including this date; None: for ever
+
+    def expired(self, today: datetime.date) -> bool:
+        return self.until is not None and self.until < today
+
+
+def suppression_of(document: Document) -> Suppression | None:
+    """The document's `lint:` block, or None when it has none (or it is not a mapping)."""
+    lint = document.data.get("lint")
+    if not isinstance(lint, dict):
+        return None
+    ignore = lint.get("ignore")
+    names = (
+        tuple((i, name) for i, name in enumerate(ignore) if isinstance(name, str)) if isinstance(ignore, list) else ()
+    )
+    return Suppression(names, parse_iso_date(lint.get("until")))
+
+
 def id_text(value: object) -> str | None:
     """An id as written in a field: a string as it is, an integer as its decimal text
     (`eip: 1559` is id `1559`); anything else (a boolean, a list) is no id."""

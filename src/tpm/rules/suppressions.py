@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tpm.diagnostic import Finding
-from tpm.model import Document
+from tpm.model import Document, suppression_of
 from tpm.rules.registry import Context, find, rule
-from tpm.vocabulary import parse_iso_date
 
 
 @rule("expired-suppression", "TPM901", "warning")
@@ -19,16 +18,11 @@ def expired_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     rules fire again and this warning says why: renew the date with a reason, or fix the
     findings. Reported at the `until` value.
     """
-    lint = document.data.get("lint")
-    if not isinstance(lint, dict):
-        return
-    until = parse_iso_date(lint.get("until"))
-    if until is not None and until < ctx.today:
-        ignore = lint.get("ignore")
-        names = ignore if isinstance(ignore, list) else []
-        ignored = ", ".join(str(s) for s in names) or "nothing"
+    suppression = suppression_of(document)
+    if suppression is not None and suppression.expired(ctx.today):
+        ignored = ", ".join(name for _, name in suppression.names) or "nothing"
         line, column = document.value_position("lint", "until")
-        yield Finding(document.path, line, column, f"suppression of {ignored} expired on {until}")
+        yield Finding(document.path, line, column, f"suppression of {ignored} expired on {suppression.until}")
 
 
 @rule("invalid-suppression", "TPM902", "warning")
@@ -39,10 +33,8 @@ def invalid_suppression(document: Document, ctx: Context) -> Iterator[Finding]:
     (`TPM201`); see `tpm rules`. A misspelt name would silently suppress nothing.
     Reported at the item.
     """
-    lint = document.data.get("lint")
-    if not isinstance(lint, dict) or not isinstance(lint.get("ignore"), list):
-        return
-    for index, name in enumerate(lint["ignore"]):
-        if isinstance(name, str) and find(name) is None:
+    suppression = suppression_of(document)
+    for index, name in suppression.names if suppression is not None else ():
+        if find(name) is None:
             line, column = document.value_position("lint", "ignore", index)
             yield Finding(document.path, line, column, f"`lint.ignore` names {name!r}, which is no rule")
