@@ -96,7 +96,7 @@ def test_a_corrupt_or_foreign_cache_is_never_trusted(repo, tamper):
     data = json.loads(cache_file(repo).read_text())
     cache_file(repo).write_text(tamper(data))
     assert check(repo) == expected
-    assert json.loads(cache_file(repo).read_text())["format"] == "tpm-documents/4"
+    assert json.loads(cache_file(repo).read_text())["format"] == "tpm-documents/5"
 
 
 def test_an_unwritable_cache_folder_just_means_no_cache(repo):

@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import random
 import re
@@ -216,7 +217,9 @@ def test_new_killed_at_random_points_leaves_no_file_or_a_complete_valid_one(proj
     assert _tpm(repo, *NEW_ARGS).returncode == 0
     checked = _tpm(repo, "check", "--today", DAY_A, "--no-history", "--format", "json")
     assert checked.returncode == 0, checked.stdout[-2000:]
-    assert relative not in checked.stdout and ".tmp" not in checked.stdout
+    found = [(d["path"], d["rule"]) for d in json.loads(checked.stdout)["diagnostics"]]
+    assert found == [(relative, "missing-section")]  # its Mitigation is still the template's placeholder
+    assert ".tmp" not in checked.stdout
 
 
 # -- shared by 2 and 3: the writers, run in-process ----------------------------------------

@@ -12,10 +12,12 @@ import datetime
 import json
 import os
 import re
+from collections import Counter
 
 import pytest
 
 from helpers import FIXTURES, build_realistic_repo, git, make_repo, run_tpm, write_files
+from tpm.report.escape import cell
 
 TODAY = "2026-11-27"
 GOLDEN = FIXTURES / "report"
@@ -46,7 +48,7 @@ def test_json_report_matches_the_golden_file(realistic):
     assert data["health"] == {
         "documents": 30,
         "errors": 15,
-        "warnings": 13,
+        "warnings": 14,
         "infos": 0,
         "overdue_milestones": 1,
         "overdue_actions": 1,
@@ -66,6 +68,85 @@ def test_json_report_matches_the_golden_file(realistic):
     assert m7["days_late"] == 7 and m7["checkpoints"] == {"done": 2, "total": 4}
     assert sum(map(sum, data["risks"]["heatmap"])) == data["risks"]["open"] == 4
     assert [r["id"] for r in data["risks"]["top"]] == ["R-3", "R-1", "R-2", "R-4"]
+
+
+def _section(markdown: str, heading: str) -> str:
+    return markdown.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_finding_of_check_is_in_the_report_and_the_counts_match(realistic):
+    """Nothing hidden (issue 14, item 9): the report's findings are `tpm check`'s, one for
+    one; each is worded in a stakeholder section or listed in the appendix, and the health
+    line counts them. Before, `missing-postmortem` and `dependency-order` were counted in
+    the health line and shown nowhere."""
+    check = json.loads(run_tpm(realistic, "check", "--today", TODAY, "--format", "json").out)
+    data = json.loads(run_tpm(realistic, "report", "--today", TODAY, "--format", "json").out)
+    markdown = run_tpm(realistic, "report", "--today", TODAY).out
+    keys = ("path", "line", "column", "rule", "code", "severity", "message")
+    findings = data["findings"]
+    assert [{k: f[k] for k in keys} for f in findings] == [{k: d[k] for k in keys} for d in check["diagnostics"]]
+    summary = check["summary"]
+    assert [data["health"][k] for k in ("documents", "errors", "warnings", "infos")] == [
+        summary["files"],
+        summary["errors"],
+        summary["warnings"],
+        summary["infos"],
+    ]
+    assert f"**{summary['errors']} errors, {summary['warnings']} warnings**" in markdown
+    assert Counter(f["section"] for f in findings) == {"milestones": 1, "actions": 1, "attention": 9, "appendix": 18}
+    by_section = {name: [f for f in findings if f["section"] == name] for name in ("milestones", "actions")}
+
+    appendix = _section(markdown, "Appendix: other findings")
+    rows = re.findall(r"^\| \[(.+?):(\d+)\]\(.+?\) \| (\w+) \| ([a-z-]+) \| (.*) \|$", appendix, re.M)
+    assert rows == [
+        (f["path"], str(f["line"]), f["severity"], f["rule"], cell(f["message"]))
+        for f in findings
+        if f["section"] == "appendix"
+    ]
+    assert {"dependency-order", "plan-contradiction", "risk-unmitigated"} <= {row[3] for row in rows}
+    assert f"{len(rows)} findings of `tpm check` that the sections above do not show" in appendix
+
+    attention = _section(markdown, "Needs attention")
+    bullets = re.findall(r"^- \[.+?\]\(.+?\) (.*)$", attention, re.M)
+    assert bullets == [cell(f["message"]) for f in findings if f["section"] == "attention"]
+    assert [(a["path"], a["line"], a["rule"]) for a in data["attention"]] == [
+        (f["path"], f["line"], f["rule"]) for f in findings if f["section"] == "attention"
+    ]
+    assert "M-1 was completed 199 days ago (2026-05-12) and no post-mortem names it" in bullets
+    for line in attention.splitlines():  # plain words: no rule slug, no line number
+        assert not re.search(r"\bline \d|\b(stale|unreviewed|slipped|missing-postmortem)\b:", line), line
+
+    (late,) = by_section["milestones"]
+    assert (late["rule"], late["path"]) == ("overdue", "project/milestones/M-7-3ds2-challenge-flow.md")
+    assert re.search(r"^\| \[M-7\]\(.+\| \*\*7 days late\*\* \|", markdown, re.M)
+    (action,) = by_section["actions"]
+    assert (action["rule"], action["line"]) == ("overdue-action", 34)
+    overdue_row = next(a for a in data["actions"] if a["overdue"])
+    assert (overdue_row["path"], overdue_row["line"]) == (action["path"], action["line"])
+
+
+def test_schedule_findings_without_a_table_row_are_listed_for_stakeholders(tmp_path):
+    """An overdue document that is not a milestone has no row that says so: it is listed
+    under "Needs attention". A healthy project has no appendix."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".tpm.toml": (
+                '[types.task]\npaths = ["backlog/*.md"]\n[types.task.lifecycle]\nactive = ["doing"]\n'
+                '[types.task.dates]\ndue = "due"\n'
+            ),
+            "backlog/T-1-a.md": "---\nid: T-1\ntitle: A\nstatus: doing\ndue: 2026-11-20\n---\n",
+        },
+        date="2026-11-26T12:00:00+00:00",
+    )
+    data = json.loads(run_tpm(repo, "report", "--today", TODAY, "--format", "json").out)
+    assert [(f["rule"], f["section"]) for f in data["findings"]] == [("overdue", "attention")]
+    markdown = run_tpm(repo, "report", "--today", TODAY).out
+    assert (
+        "\n## Needs attention\n\n- [T-1](backlog/T-1-a.md) T-1 is 7 days overdue (due 2026-11-20, still doing)\n"
+        in (markdown)
+    )
+    assert "Appendix" not in markdown
 
 
 def test_the_report_is_deterministic_and_cached_runs_agree(realistic):
@@ -152,6 +233,7 @@ def hostile(tmp_path):
         '---\nid: PM-1\ntitle: "x"\ndate: 2026-11-01\n---\n## Lessons learned\n\n- y\n\n## Action items\n\n'
         + "".join(f"- [ ] 2026-12-0{n} {t.splitlines()[0]} @bob\n" for n, t in enumerate(HOSTILE[:5], start=1))
     )
+    files["project/decisions/0010 <b>|x| [y](z).md"] = "no front-matter: " + HOSTILE[0] + "\n"  # the appendix
     return make_repo(tmp_path / "repo", files)
 
 
@@ -167,6 +249,10 @@ def test_hostile_titles_break_no_table_chart_or_html(hostile):
     assert len(rows) == len(HOSTILE) and all(" | in-progress | " in row for row in rows)  # every one read
     labels = [label for label, _ in mermaid_tasks(report)]
     assert "M-4 section Fake section" in labels and "M-1 Pipes and script alert(1) /script" in labels
+    assert (
+        "| [project/decisions/0010 &lt;b&gt;\\|x\\| \\[y\\](z).md:1]"
+        "(project/decisions/0010%20%3Cb%3E%7Cx%7C%20%5By%5D%28z%29.md) | error | missing-front-matter |"
+    ) in report
 
 
 def _table_header(report: str, row: str) -> str:
@@ -208,7 +294,7 @@ def test_check_reports_drift_and_writes_nothing(hostile):
 def test_no_history_says_what_is_missing(hostile):
     report = run_tpm(hostile, "report", "--today", TODAY, "--no-history").out
     assert "Git history was not read (--no-history)" in report
-    assert "Not checked: git history was not read." in report
+    assert "## Needs attention\n\nStale work and reviews were not checked: git history was not read.\n" in report
 
 
 def test_an_empty_project_reports_plainly(tmp_path):

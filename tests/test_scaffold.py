@@ -97,6 +97,23 @@ def test_every_built_in_type_is_valid_at_once(repo, args):
     assert [d for d in report["diagnostics"] if d["rule"] in bad] == []
 
 
+def test_a_new_documents_template_placeholders_count_as_empty(repo):
+    """Issue 14 item 3: the sentences `tpm new` writes are no mitigation, no lessons."""
+    assert new(repo, "risk", "X", "--likelihood", "5", "--impact", "5", "--owner", "pat").code == 0
+    assert new(repo, "postmortem", "Y").code == 0
+    outcome = run_tpm(repo, "check", "--no-history", "--today", TODAY, "--select", "missing-section,risk-unmitigated")
+    assert outcome.code == 1
+    assert outcome.out.splitlines()[:-1] == [
+        "project/postmortems/PM-1-y.md:15:1: warning missing-section section `Lessons learned` still holds "
+        "the template's placeholder text",
+        "project/postmortems/PM-1-y.md:19:1: warning missing-section section `Action items` still holds "
+        "the template's placeholder text",
+        "project/risks/R-1-x.md:4:9: error risk-unmitigated high risk (score 25 = 5 × 5) has no mitigation",
+        "project/risks/R-1-x.md:14:1: warning missing-section section `Mitigation` still holds "
+        "the template's placeholder text",
+    ]
+
+
 def test_ids_follow_the_highest_in_use_and_decisions_use_madr_names(repo):
     write_files(repo, {"project/risks/R-5-old.md": "---\ntitle: Old\nstatus: closed\nlikelihood: 1\nimpact: 1\n---\n"})
     assert new(repo, "risk", "Next one").out == "project/risks/R-6-next-one.md\n"

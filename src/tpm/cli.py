@@ -31,7 +31,7 @@ from tpm.pipeline import Options, lint
 from tpm.model import load_project
 from tpm.reporters import REPORTERS, junit
 from tpm.reporters.github import step_summary as github_step_summary
-from tpm.reporters.text import summary
+from tpm.reporters.text import finding_lines, summary
 from tpm.rules import ALIASES, all_rules, rule_defaults
 from tpm.rules import find as find_rule
 from tpm.schema import Schemas
@@ -91,6 +91,13 @@ def cli() -> None:
 @click.option("--diff-base", metavar="REF", help="Report only on documents changed since the merge base with REF.")
 @click.option("--staged", is_flag=True, help="Check what the index holds (what the next commit records); for hooks.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+@click.option(
+    "--gate",
+    type=click.Choice(["ci", "commit"]),
+    default="ci",
+    show_default=True,
+    help="ci: fail on any error. commit: fail only on document and project errors the change introduces (for hooks).",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -104,14 +111,26 @@ def check(
     diff_base: str | None,
     staged: bool,
     config_file: str | None,
+    gate: str,
 ) -> int:
     """Lint the project, or only report on PATHS (rules still see the whole project)."""
     cwd = Path.cwd()
-    run = lint(Options(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged))
+    options = Options(cwd, config_file, today, _split(select), _split(ignore), no_history, no_cache, staged=staged)
+    run = lint(options)
     result = engine.only_paths(run.result, _repo_relative(run.root, cwd, paths))
     if diff_base:
         result = engine.only_documents(result, git.changed_since_merge_base(run.root, diff_base, staged))
+    verdict = None
+    if gate == "commit":
+        from tpm import gate as commit_gate
+
+        verdict = commit_gate.commit_gate(
+            run.project, run.config, run.result, result, options.select, options.ignore, strict, staged
+        )
     rendered = junit.render(result, strict) if output_format == "junit" else REPORTERS[output_format](result)
+    if verdict is not None and output_format == "text":
+        lines = dict(zip(result.diagnostics, finding_lines(result), strict=True))
+        rendered = commit_gate.render_text(verdict, lines, summary(result))
     if output:
         write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), rendered)
         click.echo(summary(result))
@@ -119,7 +138,7 @@ def check(
         click.echo(rendered, nl=False)
     if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], github_step_summary(result))
-    return result.exit_code(strict)
+    return verdict.exit_code if verdict is not None else result.exit_code(strict)
 
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024  # a committed report to compare; far above any real one

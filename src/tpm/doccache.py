@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 StoredEntry = Any  # an entry as read back from the cache's JSON: untrusted, checked as it is decoded
 
-FORMAT = "tpm-documents/4"
+FORMAT = "tpm-documents/5"
 _NOT_A_DOCUMENT = "-"
 
 

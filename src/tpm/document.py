@@ -200,6 +200,7 @@ def split_source(data: bytes) -> SourceFile:
 def load_front_matter(source: SourceFile) -> yamlload.LoadedYaml:
     """Load the YAML and check that it is a mapping; problems are added to the result."""
     loaded = yamlload.load(source.front_matter or "", source.front_matter_line)
+    _name_unclosed_fence(source, loaded)
     if loaded.data is None and not loaded.problems and _blank(source.front_matter or ""):
         loaded.data = {}  # an empty block: no fields at all, which the schema then reports
     elif not isinstance(loaded.data, dict) and not (loaded.data is None and loaded.problems):
@@ -214,6 +215,37 @@ def load_front_matter(source: SourceFile) -> yamlload.LoadedYaml:
         )
         loaded.data = None
     return loaded
+
+
+_HEADING = re.compile(r"#{1,6}[ \t]+\S")
+_YAML_LINE = re.compile(r"[ \t]*(-([ \t]|$)|[^\s:#][^:]*:([ \t]|$))")  # `key:`, `key: value` or `- item`
+
+
+def _name_unclosed_fence(source: SourceFile, loaded: yamlload.LoadedYaml) -> None:
+    """When the YAML fails at or below a Markdown heading (`# Title`, a comment to YAML),
+    with prose (a line neither blank, a comment, `key:` nor `- item`) between the heading
+    and the error, the closing `---` is missing and a `---` further down the body was
+    taken for it; say so, at that heading, rather than report the body's prose as bad
+    YAML. Any other YAML mistake is left as the parser reported it."""
+    problem = next((p for p in loaded.problems if p.message.startswith("invalid YAML")), None)
+    if problem is None or source.front_matter is None:
+        return
+    lines = source.front_matter.split("\n")
+    heading = next((i for i, line in enumerate(lines) if _HEADING.match(line)), None)
+    if heading is None or problem.mark.line < source.front_matter_line + heading:
+        return
+    below = lines[heading + 1 : problem.mark.line - source.front_matter_line + 1]
+    if not any(line.strip() and not line.lstrip().startswith("#") and not _YAML_LINE.match(line) for line in below):
+        return  # only YAML-shaped lines up to the error: a comment among fields, and a YAML mistake
+    heading_line = source.front_matter_line + heading
+    closing = source.body_line - 1
+    loaded.problems[loaded.problems.index(problem)] = yamlload.YamlProblem(
+        "parse-error",
+        yamlload.Mark(heading_line, 1),
+        f"front-matter opened on line 1 is not closed before the body: the `---` on line {closing} "
+        f"closes it, and the Markdown from line {heading_line} is read as YAML (is the closing `---` "
+        f"missing before line {heading_line}?)",
+    )
 
 
 def _blank(yaml_text: str) -> bool:
@@ -319,3 +351,39 @@ def _task_item(tokens: Sequence[Token], index: int, lines: list[str], first_line
         owner=owner,
         date_problem=problem,
     )
+
+
+def folded(text: str) -> str:
+    """Text with every run of whitespace made one space and the ends trimmed."""
+    return " ".join(text.split())
+
+
+def section_text(source: SourceFile, body: Body, section: Section) -> str:
+    """What lies under `section`, subsections included, up to the next heading of the same
+    or a higher level, whitespace-folded."""
+    end = next((s.line for s in body.sections if s.line > section.line and s.level <= section.level), None)
+    lines = source.body.split("\n")
+    start = section.line - source.body_line + 1
+    stop = len(lines) if end is None else end - source.body_line
+    return folded("\n".join(lines[start:stop]))
+
+
+_TEMPLATE_FIELD = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def placeholder_patterns(template: str) -> dict[str, re.Pattern[str]]:
+    """A template's placeholder text by section (its `heading_key`): the whitespace-folded
+    text under each heading that has any, as a pattern in which each `${name}` the
+    template fills in matches whatever it was filled with (`$$` is a literal `$`)."""
+    source = split_source(template.encode("utf-8"))
+    if not source.readable:
+        return {}
+    body = parse_body(source.body, source.body_line)
+    patterns: dict[str, re.Pattern[str]] = {}
+    for section in body.sections:
+        text = section_text(source, body, section)
+        if not text:
+            continue
+        pieces = [re.escape(piece.replace("$$", "$")) for piece in _TEMPLATE_FIELD.split(text)]
+        patterns.setdefault(heading_key(section.title), re.compile(r".+?".join(pieces)))
+    return patterns

@@ -19,6 +19,7 @@ from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
 from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, parse_body, read_source, split_source
 from tpm.schema import Schemas
+from tpm.templates import template_placeholders
 from tpm.vocabulary import parse_iso_date
 from tpm.yamlload import Mark
 
@@ -44,6 +45,13 @@ class Document:
     id_guess: str | None = None  # derived from the name even when the file could not be read
     mark_rows: list[MarkRow] | None = None  # positions as the document cache keeps them, decoded on use
     checkpoints: str | None = None  # the heading_key of its type's `checkpoints` heading, if any
+    placeholders: Mapping[str, re.Pattern[str]] = field(default_factory=dict)  # its template's, by section
+
+    def is_placeholder(self, section: str, text: str) -> bool:
+        """Whether `text` (whitespace-folded) is only its type's template placeholder for
+        the section `section` (a heading_key): placeholder text counts as empty."""
+        pattern = self.placeholders.get(section)
+        return pattern is not None and pattern.fullmatch(text) is not None
 
     @cached_property
     def key_marks(self) -> Marks:
@@ -462,4 +470,17 @@ def load_project(
                 if document is not None:
                     documents.append(document)
         documents.sort(key=lambda d: d.path)
+    _give_placeholders(root, config, documents)
     return Project(root, config, documents)
+
+
+def _give_placeholders(root: Path, config: Config, documents: list[Document]) -> None:
+    """Each document its type's template placeholders, each template read once, here, so
+    that the rules can tell placeholder text from content without reading a file."""
+
+    by_type: dict[str, Mapping[str, re.Pattern[str]]] = {}
+    for document in documents:
+        if document.type is not None:
+            if document.type not in by_type:
+                by_type[document.type] = template_placeholders(root, config, document.type)
+            document.placeholders = by_type[document.type]

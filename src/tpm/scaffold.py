@@ -33,9 +33,9 @@ from tpm.globs import glob_regex
 from tpm.document import split_source
 from tpm.boundary import display, outside_reason, read_text, writable_path
 from tpm.errors import UsageError
+from tpm.templates import read_template, template_path
 from tpm.fsutil import write_atomic
 from tpm.model import Project, derive_id, load_document
-from tpm.resources import data_dir
 from tpm.schema import Schemas
 from tpm.yamlload import load as load_yaml
 
@@ -153,39 +153,12 @@ def type_folder(config: Config, type_name: str) -> str:
     return home_folder(config.types[type_name])
 
 
-def template_path(root: Path, config: Config, type_name: str) -> tuple[Path, bool]:
-    """The repository's override, else the type's configured template, else tpm's own;
-    and whether it is the repository's (and so must stay inside it)."""
-    override = root / config.templates / f"{type_name}.md"
-    if os.path.lexists(override):
-        return override, True
-    configured = config.types[type_name].template
-    if configured:
-        return Path(configured), True
-    shipped = data_dir("templates") / f"{type_name}.md"
-    if shipped.is_file():
-        return shipped, False
-    raise UsageError(
-        f"type {type_name!r} has no template: add {config.templates}/{type_name}.md or set "
-        f"`template` in [types.{type_name}]"
-    )
-
-
-def _read_template(root: Path, path: Path, from_repository: bool) -> str:
-    """A template's text; the repository's own templates are read through the boundary, so
-    a template linked to a key file outside the repository is refused, never copied."""
-    try:
-        return read_text(path, "template", root if from_repository else None)
-    except FileNotFoundError:
-        raise UsageError(f"cannot read template {display(path)}: it does not exist") from None
-
-
 def render(root: Path, project: Project, request: NewRequest, today: datetime.date, document_id: str) -> str:
     """The new file's text: the template's front-matter defaults, tpm's fields on top, then
     the template's body with `${...}` placeholders filled in."""
     config = project.config
     template_file, from_repository = template_path(root, config, request.type_name)
-    template_text = _read_template(root, template_file, from_repository)
+    template_text = read_template(root, template_file, from_repository)
     template_name = display(template_file)
     template = split_source(template_text.encode("utf-8"))
     defaults: FrontMatter = {}

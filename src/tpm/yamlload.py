@@ -242,6 +242,8 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str, where: _ParserMark | Non
         line = lines[where.line] if where.line < len(lines) else ""
         if "\t" in line[: where.column + 1]:
             message += " (a tab: YAML indents with spaces only)"
+    if exc.problem is not None and exc.problem.startswith("mapping values are not allowed"):
+        message += "; quote the value if it contains `: `"  # `title: Core development: ledger`
     return "invalid YAML: " + message
 
 

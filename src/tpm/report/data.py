@@ -16,9 +16,18 @@ Shape (version 1):
                "likelihood", "impact", "owner", "status", "last_review",
                "review_age_days", "mitigated"}]},
      "attention": [{"id", "path", "link", "line", "rule", "severity", "message"}],
+     "findings": [{"path", "link", "line", "column", "rule", "code", "severity", "message",
+                   "section"}],
      "decisions": [{"id", "title", "path", "link", "status", "date", "supersedes",
                     "superseded_by"}],
      "actions": [{"date", "text", "owner", "overdue", "postmortem", "path", "link", "line"}]}
+
+`findings` is every finding of the run, exactly what `tpm check` reports with the same
+options, in its order; `section` says where the report shows it: `milestones` (an overdue
+milestone's row says how late it is), `actions` (an overdue action item's row), `attention`
+(the other schedule and history findings, also listed in `attention`), or `appendix` (the
+rest: broken files, references, plan problems, for whoever keeps the files). Nothing a
+check finds is left out, and the health counts are the counts of `findings`.
 
 A milestone's `role` is its status's lifecycle role (planned, active, done, dropped) or
 null. Dates are ISO strings or null; `link` is the document's path relative to where the report
@@ -40,16 +49,19 @@ from tpm.diagnostic import Severity
 from tpm.history import review_of
 from tpm.report.escape import link as encode_link
 from tpm.model import role_field, role_of
-from tpm.rules import history_slugs
+from tpm.rules import all_rules
 from tpm.rules.content import has_mitigation, risk_score
 from tpm.rules.references import named_successors
 from tpm.vocabulary import natural_key, parse_iso_date
 
 if TYPE_CHECKING:
     from tpm.config import Config
+    from tpm.diagnostic import Diagnostic
     from tpm.history import History, Slip
     from tpm.model import Document, Project
     from tpm.pipeline import Run
+
+SECTIONS = ("milestones", "actions", "attention", "appendix")
 
 PHASES = ("kickoff", "requirements", "planning", "design", "development", "testing", "deployment", "closure")
 TOP_RISKS = 10
@@ -138,6 +150,18 @@ class AttentionItem(TypedDict):
     message: str
 
 
+class FindingRow(TypedDict):
+    path: str
+    link: str
+    line: int
+    column: int
+    rule: str
+    code: str
+    severity: str
+    message: str
+    section: str  # one of SECTIONS
+
+
 class DecisionRow(TypedDict):
     id: str | None
     title: str | None
@@ -168,6 +192,7 @@ class Report(TypedDict):
     milestones: list[MilestoneRow]
     risks: Risks
     attention: list[AttentionItem]
+    findings: list[FindingRow]
     decisions: list[DecisionRow]
     actions: list[ActionRow]
 
@@ -188,7 +213,8 @@ def build(run: Run, link_base: str, name: str) -> Report:
         return encode_link(relative)
 
     milestones = [_milestone(d, history, today, link, run.config) for d in _by_id(project.of_type("milestone"))]
-    history_rules = set(history_slugs())
+    actions = _actions(project, today, link)
+    findings = _findings(result.diagnostics, milestones, actions, link)
     return {
         "version": 1,
         "project": name,
@@ -198,20 +224,55 @@ def build(run: Run, link_base: str, name: str) -> Report:
         "risks": _risks(project, history, today, link, run.config),
         "attention": [
             {
-                "id": _id_of(project, d.path),
+                "id": _id_of(project, f["path"]),
+                "path": f["path"],
+                "link": f["link"],
+                "line": f["line"],
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "message": f["message"],
+            }
+            for f in findings
+            if f["section"] == "attention"
+        ],
+        "findings": findings,
+        "decisions": [_decision(d, link, run.config) for d in _by_id(project.of_type("decision"))],
+        "actions": actions,
+    }
+
+
+def _findings(
+    diagnostics: Iterable[Diagnostic], milestones: list[MilestoneRow], actions: list[ActionRow], link: Linker
+) -> list[FindingRow]:
+    """Every diagnostic, with the section of the report that shows it."""
+    late = {m["path"] for m in milestones if m["days_late"] is not None}
+    overdue_actions = {(a["path"], a["line"]) for a in actions if a["overdue"]}
+    # findings about dates and deadlines, and the history rules': worded for stakeholders
+    attention = {rule.slug for rule in all_rules() if rule.kind in ("schedule", "history")}
+    rows: list[FindingRow] = []
+    for d in diagnostics:
+        if d.rule == "overdue" and d.path in late:
+            section = "milestones"
+        elif d.rule == "overdue-action" and (d.path, d.line) in overdue_actions:
+            section = "actions"
+        elif d.rule in attention:
+            section = "attention"
+        else:
+            section = "appendix"
+        rows.append(
+            {
                 "path": d.path,
                 "link": link(d.path),
                 "line": d.line,
+                "column": d.column,
                 "rule": d.rule,
+                "code": d.code,
                 "severity": d.severity.value,
                 "message": d.message,
+                "section": section,
             }
-            for d in result.diagnostics
-            if d.rule in history_rules
-        ],
-        "decisions": [_decision(d, link, run.config) for d in _by_id(project.of_type("decision"))],
-        "actions": _actions(project, today, link),
-    }
+        )
+    return rows
 
 
 def _id_of(project: Project, path: str) -> str | None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         ActionRow,
         AttentionItem,
         DecisionRow,
+        FindingRow,
         Health,
         MilestoneRow,
         Report,
@@ -41,6 +42,7 @@ def render(data: Report) -> str:
     out += _attention(data["attention"], data["health"]["history"])
     out += _decisions(data["decisions"])
     out += _actions(data["actions"])
+    out += _appendix(data["findings"])
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -133,14 +135,14 @@ def _risks(risks: Risks) -> list[str]:
 
 
 def _attention(items: list[AttentionItem], history: bool) -> list[str]:
-    out = ["## Stale and unreviewed", ""]
-    if not history:
-        return [*out, "Not checked: git history was not read.", ""]
-    if not items:
-        return [*out, "Nothing: every checkpoint, milestone and risk has been kept up to date.", ""]
+    """Schedule and history findings not shown in the tables, in their own plain words."""
+    out = ["## Needs attention", ""]
     for item in items:
-        target = _link(item["id"] or item["path"], item["link"])
-        out.append(f"- {target} line {item['line']}, {item['rule']}: {cell(item['message'])}")
+        out.append(f"- {_link(item['id'] or item['path'], item['link'])} {cell(item['message'])}")
+    if not history:
+        out += [*([""] if items else []), "Stale work and reviews were not checked: git history was not read."]
+    elif not items:
+        out.append("Nothing: every checkpoint, milestone and risk has been kept up to date.")
     return [*out, ""]
 
 
@@ -172,4 +174,25 @@ def _actions(actions: list[ActionRow]) -> list[str]:
         due = f"**{a['date']}** (overdue)" if a["overdue"] else (a["date"] or "·")
         owner = f"@{cell(a['owner'])}" if a["owner"] else "·"
         out.append(f"| {due} | {cell(a['text'])} | {owner} | {_link(a['postmortem'] or a['path'], a['link'])} |")
+    return [*out, ""]
+
+
+def _appendix(findings: list[FindingRow]) -> list[str]:
+    """The findings no section above shows, for whoever keeps the project's files; with
+    them, every finding of `tpm check` is in the report."""
+    rest = [f for f in findings if f["section"] == "appendix"]
+    if not rest:
+        return []
+    out = [
+        "## Appendix: other findings",
+        "",
+        f"For whoever keeps the project's files: {plural(len(rest), 'finding')} of `tpm check` "
+        "that the sections above do not show.",
+        "",
+        "| Where | Severity | Rule | Message |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in rest:
+        where = _link(f"{f['path']}:{f['line']}", f["link"])
+        out.append(f"| {where} | {f['severity']} | {f['rule']} | {cell(f['message'])} |")
     return [*out, ""]

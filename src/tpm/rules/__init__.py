@@ -10,6 +10,7 @@ from tpm.rules import (  # noqa: F401  (importing a module registers its rules)
     history_rules,
     identity,
     parsing,
+    plan,
     references,
     suppressions,
 )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from tpm.config import ACTIVE
 from tpm.diagnostic import Finding
-from tpm.document import Section
+from tpm.document import Section, folded, section_text
 from tpm.model import Document, role_of
 from tpm.rules.dates import status_position
 from tpm.rules.registry import Context, rule
@@ -23,12 +23,30 @@ def _section(document: Document, title: str) -> Section | None:
     return next((s for s in document.body.sections if heading_key(s.title) == wanted), None)
 
 
+def _field_filled(document: Document, name: str) -> bool:
+    """A text field with something in it besides its type's template placeholder for the
+    section of the same name (a `mitigation` field that only repeats the template's
+    Mitigation sentence is empty)."""
+    text = document.text(name)
+    return bool(text) and not document.is_placeholder(heading_key(name), folded(text or ""))
+
+
+def _section_state(document: Document, section: Section) -> str:
+    """`content`, `empty`, or `placeholder` (only the type's template text)."""
+    if not section.has_content:
+        return "empty"
+    if document.is_placeholder(heading_key(section.title), section_text(document.source, document.body, section)):
+        return "placeholder"
+    return "content"
+
+
 def has_mitigation(document: Document) -> bool:
-    """A `mitigation` field, or a `Mitigation` section with something in it."""
-    if document.text("mitigation"):
+    """A `mitigation` field, or a `Mitigation` section with something in it; the type's
+    template placeholder text is not something."""
+    if _field_filled(document, "mitigation"):
         return True
     section = _section(document, "Mitigation")
-    return section is not None and section.has_content
+    return section is not None and _section_state(document, section) == "content"
 
 
 def risk_score(document: Document) -> int | None:
@@ -47,7 +65,9 @@ def risk_unmitigated(document: Document, ctx: Context) -> Iterator[Finding]:
     built-in risk); its score is likelihood × impact. While its status is in its type's
     active role (a risk: `open` or `mitigating`) and the score is at or above the high
     band (15, configurable as `[risk_bands] high`), it needs a named owner and a
-    mitigation: a `mitigation` field or a non-empty `Mitigation` section. Documents in
+    mitigation: a `mitigation` field or a non-empty `Mitigation` section, where text
+    that is only the type's template placeholder (whitespace-folded, as `tpm new`
+    wrote it) counts as empty. Documents in
     any other role (a risk `accepted` or `closed`) are not judged. Reported at the
     status value.
     """
@@ -79,17 +99,25 @@ def missing_section(document: Document, ctx: Context) -> Iterator[Finding]:
     Required sections are set per type (`required_sections` in `[types.NAME]`); by
     default a risk needs `Mitigation` and a post-mortem needs `Lessons learned` and
     `Action items`. A `mitigation` field stands for a required `Mitigation` section, in
-    any type. Headings match at any level, ignoring
-    case. An absent section is reported at line 1, an empty one at its heading. A
+    any type. Headings match at any level, ignoring case. A section (or `mitigation`
+    field) whose text, whitespace-folded, is only its type's template placeholder for
+    it (the sentence `tpm new` wrote there, a post-mortem's `- ...`) is empty too. An
+    absent section is reported at line 1, an empty one at its heading. A
     document whose front-matter could not be read is left to its `parse-error`.
     """
     if document.type is None or not document.has_front_matter or document.problems_of("parse-error"):
         return  # an unreadable front-matter may hold the `mitigation` that stands for a section
     for title in ctx.config.types[document.type].required_sections:
-        if heading_key(title) == "mitigation" and document.text("mitigation"):
+        if heading_key(title) == "mitigation" and _field_filled(document, "mitigation"):
             continue
         section = _section(document, title)
         if section is None:
             yield Finding(document.path, 1, 1, f"required section `{title}` is missing")
-        elif not section.has_content:
+            continue
+        state = _section_state(document, section)
+        if state == "empty":
             yield Finding(document.path, section.line, 1, f"section `{title}` is empty")
+        elif state == "placeholder":
+            yield Finding(
+                document.path, section.line, 1, f"section `{title}` still holds the template's placeholder text"
+            )

@@ -39,7 +39,7 @@ def passed_by(document: Document, ctx: Context) -> bool:
     return role_of(document, ctx.config) in (None, DROPPED)
 
 
-@rule("overdue", "TPM201", "error")
+@rule("overdue", "TPM201", "error", kind="schedule")
 def overdue(document: Document, ctx: Context) -> Iterator[Finding]:
     """A planned or active document's `due` date is before today.
 
@@ -67,7 +67,7 @@ def overdue(document: Document, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("review-due", "TPM205", "warning")
+@rule("review-due", "TPM205", "warning", kind="schedule")
 def review_due(document: Document, ctx: Context) -> Iterator[Finding]:
     """A document's `review_by` date has passed, and it was not dropped.
 
@@ -93,7 +93,7 @@ def review_due(document: Document, ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("overdue-action", "TPM202", "warning")
+@rule("overdue-action", "TPM202", "warning", kind="schedule")
 def overdue_action(document: Document, ctx: Context) -> Iterator[Finding]:
     """An open action item's date is before today.
 
@@ -124,7 +124,7 @@ def overdue_action(document: Document, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("stale-decision", "TPM203", "warning", options={"decide_within_days": 30})
+@rule("stale-decision", "TPM203", "warning", options={"decide_within_days": 30}, kind="schedule")
 def stale_decision(document: Document, ctx: Context) -> Iterator[Finding]:
     """A planned document without a due date is older than `decide_within_days` (30).
 
@@ -156,6 +156,7 @@ def stale_decision(document: Document, ctx: Context) -> Iterator[Finding]:
     "warning",
     scope="project",
     options={"postmortem_within_days": 14, "postmortem_type": "postmortem"},
+    kind="schedule",
 )
 def missing_postmortem(project: Project, ctx: Context) -> Iterator[Finding]:
     """A document done for more than `postmortem_within_days` (14) has no post-mortem.

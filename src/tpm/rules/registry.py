@@ -77,6 +77,7 @@ class Rule:
     scope: str
     check: Check
     options: RuleOptions = field(default_factory=dict)  # name -> default: a whole number or a name
+    kind: str = "document"  # document, project, schedule (depends on today) or history: what gates judge
 
     @property
     def doc(self) -> str:
@@ -109,18 +110,27 @@ def options_of(config: Config, slug: str) -> RuleOptions:
 
 
 def rule(
-    slug: str, code: str, severity: str, scope: str = "document", options: RuleOptions | None = None
+    slug: str,
+    code: str,
+    severity: str,
+    scope: str = "document",
+    options: RuleOptions | None = None,
+    kind: str | None = None,
 ) -> Callable[[_C], _C]:
-    """Register the decorated generator as the rule `slug`."""
+    """Register the decorated generator as the rule `slug`. `scope` is what it is given (a
+    document, the project, or the project and history); `kind` is what it judges, the
+    scope unless it depends on today (`schedule`): the commit gate never fails on those."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
+    if kind not in (None, "schedule"):
+        raise ValueError(f"unknown kind {kind!r}")
 
     def register(check: _C) -> _C:
         if slug in REGISTRY or any(r.code == code for r in REGISTRY.values()):
             raise ValueError(f"rule {slug} / {code} registered twice")
         if slug in ALIASES:
             raise ValueError(f"rule {slug}: that is the old slug of {ALIASES[slug]}")
-        REGISTRY[slug] = Rule(slug, code, Severity(severity), scope, check, dict(options or {}))
+        REGISTRY[slug] = Rule(slug, code, Severity(severity), scope, check, dict(options or {}), kind or scope)
         return check
 
     return register
