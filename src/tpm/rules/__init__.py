@@ -31,9 +31,4 @@ def rule_defaults() -> dict[str, tuple[str, RuleOptions]]:
     return known
 
 
-def history_slugs() -> list[str]:
-    """The slugs of the rules that read git history, in code order."""
-    return [r.slug for r in all_rules() if r.scope == "history"]
-
-
-__all__ = ["ALIASES", "REGISTRY", "Rule", "all_rules", "canonical", "find", "history_slugs", "rule", "rule_defaults"]
+__all__ = ["ALIASES", "REGISTRY", "Rule", "all_rules", "canonical", "find", "rule", "rule_defaults"]
