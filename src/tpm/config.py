@@ -32,6 +32,8 @@ LIFECYCLE_ROLES = ("planned", "active", "done", "dropped")
 DATE_ROLES = ("due", "start", "completed", "reviewed", "review_by")
 PLANNED, ACTIVE, DONE, DROPPED = LIFECYCLE_ROLES  # by name, for the code that asks a document's role
 DUE, START, COMPLETED, REVIEWED, REVIEW_BY = DATE_ROLES
+OPEN = (PLANNED, ACTIVE)  # roles of documents whose work is ahead or in hand: they can be late
+CLOSED = (DONE, DROPPED)  # roles of documents nobody works on any more
 
 TomlTable: TypeAlias = dict[str, Any]  # a TOML table as read: any values, checked key by key
 OptionValue: TypeAlias = int | str  # a rule option: a number (of days, of times) or a name (of a field, of a type)

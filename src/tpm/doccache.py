@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from tpm import __version__, cachefile
 from tpm.document import Body, Problem, Section, SourceFile, TaskItem
-from tpm.model import mark_rows
+from tpm.model import Document, mark_rows
 
 if TYPE_CHECKING:
     from tpm.config import Config
     from tpm.discover import Candidate
-    from tpm.model import Document
     from tpm.schema import Schemas
 
 StoredEntry = Any  # an entry as read back from the cache's JSON: untrusted, checked as it is decoded
@@ -149,7 +148,6 @@ def _required_text(value: object) -> str:
 def _decode(
     entry: StoredEntry, candidate: Candidate, source: SourceFile, checkpoints: dict[str, str | None]
 ) -> Document:
-    from tpm.model import Document  # model imports this module's users, not this module
 
     if not isinstance(entry["data"], dict) or not isinstance(entry["marks"], list):
         raise TypeError("front-matter is not a mapping")

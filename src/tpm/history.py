@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
 from tpm.boundary import MAX_FILE_BYTES
-from tpm.config import ACTIVE, DONE, DROPPED, DUE, REVIEWED, Config, TypeConfig, builtin_types
+from tpm.config import ACTIVE, DUE, REVIEWED, Config, TypeConfig, builtin_types
 from tpm.document import split_source
 from tpm.errors import UsageError
 from tpm.globs import literal_folder
@@ -72,7 +72,6 @@ Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": in
 
 CACHE_FORMAT = "tpm-history/6"
 
-CLOSED = (DONE, DROPPED)  # the roles of documents nobody works on any more
 # The assessment that a review covers, besides the type's status field (SPEC §2): the
 # score's two fields, and the mitigation, a field or a body section.
 SCORE_FIELDS = ("likelihood", "impact")

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from tpm.config import ACTIVE, DUE, PLANNED
+from tpm.config import ACTIVE, DUE, OPEN
 from tpm.diagnostic import Severity
 from tpm.history import review_of
 from tpm.report.escape import link as encode_link
@@ -310,7 +310,7 @@ def _milestone(
     items = [t for t in document.body.tasks if t.section == "checkpoints"]
     due = document.date("due")
     role = role_of(document, config)
-    open_status = role in (PLANNED, ACTIVE)
+    open_status = role in OPEN
     state = history.for_path(document.path) if history else None
     moves = state.slips(role_field(document, config, DUE)) if state else []  # what `slipped` reads
     start = document.date("start")

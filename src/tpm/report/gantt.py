@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from tpm.config import ACTIVE, DONE, DROPPED, PLANNED
+from tpm.config import ACTIVE, CLOSED, DONE, DROPPED, PLANNED
 from tpm.report.data import PHASES
 from tpm.report.escape import mermaid_label
 
@@ -27,14 +27,14 @@ def _shown(milestone: MilestoneRow, today: datetime.date) -> bool:
     """Open milestones, and those finished in the last 30 days."""
     if milestone["due"] is None:
         return False
-    if milestone["role"] in (DONE, DROPPED):
+    if milestone["role"] in CLOSED:
         finished = milestone["completed"] or milestone["due"]
         return (today - datetime.date.fromisoformat(finished)).days <= RECENT_DAYS
     return True
 
 
 def _tags(milestone: MilestoneRow) -> list[str]:
-    if milestone["role"] in (DONE, DROPPED):
+    if milestone["role"] in CLOSED:
         return ["done"]
     tags = ["crit"] if milestone["days_late"] is not None else []
     return tags + (["active"] if milestone["role"] == ACTIVE else [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tpm.config import ACTIVE, COMPLETED, DONE, DROPPED, DUE, PLANNED, REVIEW_BY, START
+from tpm.config import COMPLETED, DONE, DROPPED, DUE, OPEN, PLANNED, REVIEW_BY, START
 from tpm.diagnostic import Finding
 from tpm.model import Document, Project, role_date, role_field, role_of, status_of
 from tpm.rules.registry import Context, rule
@@ -51,7 +51,7 @@ def overdue(document: Document, ctx: Context) -> Iterator[Finding]:
     value. This is the rule that fails CI on late work. Its old slug, `overdue-milestone`,
     still works wherever a slug is accepted.
     """
-    if role_of(document, ctx.config) not in (PLANNED, ACTIVE):
+    if role_of(document, ctx.config) not in OPEN:
         return
     field = role_field(document, ctx.config, DUE)
     due = document.date(field) if field else None

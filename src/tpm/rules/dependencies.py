@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TypeAlias
 
-from tpm.config import DONE, DROPPED, DUE
+from tpm.config import CLOSED, DROPPED, DUE
 from tpm.diagnostic import Finding
 from tpm.model import Project, Reference, role_date, role_of
 from tpm.rules.registry import Context, rule
@@ -132,7 +132,7 @@ def dependency_order(project: Project, ctx: Context) -> Iterator[Finding]:
         for dependency_id, reference in edges:
             document = reference.source  # the file that names the dependency (ids may repeat)
             due = role_date(document, ctx.config, DUE)
-            if due is None or role_of(document, ctx.config) in (DONE, DROPPED):
+            if due is None or role_of(document, ctx.config) in CLOSED:
                 continue
             dependency = project.by_id[dependency_id][0]  # _graph keeps existing documents only
             dependency_due = role_date(dependency, ctx.config, DUE)

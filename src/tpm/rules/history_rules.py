@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tpm.diagnostic import Finding, Severity
-from tpm.config import ACTIVE, DUE, REVIEWED
-from tpm.history import CLOSED, FileHistory, assessment, review_of, shown
+from tpm.config import ACTIVE, CLOSED, DUE, REVIEWED
+from tpm.history import FileHistory, assessment, review_of, shown
 from tpm.model import Document, Project, role_of, status_of
 from tpm.rules.content import risk_score
 from tpm.rules.dates import name_of, status_position

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tpm.config import DONE, DROPPED, DUE, START
+from tpm.config import CLOSED, DONE, DROPPED, DUE, START
 from tpm.diagnostic import Finding
 from tpm.model import Document, Project, role_date, role_field, role_of, status_of
 from tpm.rules.checkpoints import _singular
@@ -76,7 +76,7 @@ def _unfinished_dependencies(
         dependency = project.get(target)
         if dependency is None or dependency is document:
             continue  # a dangling reference or a cycle of one is another rule's
-        if role_of(dependency, ctx.config) in (DONE, DROPPED, None):
+        if role_of(dependency, ctx.config) in (*CLOSED, None):
             continue  # finished, dropped, or a status with no role: nothing to contradict
         yield Finding(
             document.path,
