@@ -96,10 +96,23 @@ def test_a_corrupt_or_foreign_cache_is_never_trusted(repo, tamper):
     data = json.loads(cache_file(repo).read_text())
     cache_file(repo).write_text(tamper(data))
     assert check(repo) == expected
-    assert json.loads(cache_file(repo).read_text())["format"] == "tpm-documents/5"
+    assert json.loads(cache_file(repo).read_text())["format"] == "tpm-documents/6"
 
 
 def test_an_unwritable_cache_folder_just_means_no_cache(repo):
     (repo / ".git" / "tpm-cache").write_text("a file where the folder should be")  # blocks even root
     expected = check(repo, "--no-cache")
     assert check(repo) == expected
+
+
+def test_a_file_whose_front_matter_fails_answers_the_same_from_the_cache(tmp_path):
+    """Found by the fuzzer: a milestone whose YAML does not load keeps no checkpoints
+    heading (its parse stops early), but the cache restored one from the type, so the
+    cached run reported an invalid checkpoint that the fresh run did not."""
+    broken = "---\n0\nid: M-1\ntitle: x\n---\n## Checkpoints\n- [ ] 2026-02-30 impossible date\n"
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": broken})
+    args = ("check", "--today", "2026-11-27", "--format", "json", "--no-history")
+    fresh = run_tpm(repo, *args)
+    cached = run_tpm(repo, *args)
+    assert (cached.code, cached.out) == (fresh.code, fresh.out)
+    assert [d["rule"] for d in json.loads(cached.out)["diagnostics"]] == ["parse-error"]

@@ -35,7 +35,8 @@ def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_test_one():
 
 def test_ci_installs_the_tools_then_lints_checks_formatting_and_types_before_the_tests():
     """.ci/run: the test extra first (it brings ruff and mypy), then the three static checks
-    in order, then the README's test command, which measures branch coverage."""
+    in order, then the browser check's Chromium (from Debian, when missing) and mermaid
+    (from the lock file), then the README's test command, which measures branch coverage."""
     test_command = _readme_commands()[1]
     assert "--cov=tpm" in test_command and "--cov-branch" in test_command
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
@@ -46,6 +47,11 @@ def test_ci_installs_the_tools_then_lints_checks_formatting_and_types_before_the
         "python -m ruff check .",
         "python -m ruff format --check .",
         "python -m mypy",
+        "if ! command -v chromium >/dev/null 2>&1; then",
+        "  apt-get update",
+        "  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium",
+        "fi",
+        "npm ci --prefix tests/browser --no-audit --no-fund",
         test_command,
     ]
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]

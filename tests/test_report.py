@@ -1,4 +1,4 @@
-"""`tpm report` and `tpm changes`: golden files on the realistic project with its git
+"""`tpm report`: golden files on the realistic project with its git
 history, Mermaid and table safety under hostile titles, links, drift checks.
 
 Golden files live in tests/fixtures/report/; after a deliberate change of the report,
@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from helpers import FIXTURES, build_realistic_repo, git, make_repo, run_tpm, write_files
+from helpers import FIXTURES, build_realistic_repo, make_repo, run_tpm
 from tpm.report.escape import cell
 
 TODAY = "2026-11-27"
@@ -92,11 +92,14 @@ def test_every_finding_of_check_is_in_the_report_and_the_counts_match(realistic)
         summary["warnings"],
         summary["infos"],
     ]
-    assert f"**{summary['errors']} errors, {summary['warnings']} warnings**" in markdown
+    assert (
+        f"`tpm check` on {summary['files']} documents: {summary['errors']} errors, {summary['warnings']} warnings."
+        in (markdown)
+    )
     assert Counter(f["section"] for f in findings) == {"milestones": 1, "actions": 1, "attention": 9, "appendix": 18}
     by_section = {name: [f for f in findings if f["section"] == name] for name in ("milestones", "actions")}
 
-    appendix = _section(markdown, "Appendix: other findings")
+    appendix = _section(markdown, "Appendix: for maintainers")
     rows = re.findall(r"^\| \[(.+?):(\d+)\]\(.+?\) \| (\w+) \| ([a-z-]+) \| (.*) \|$", appendix, re.M)
     assert rows == [
         (f["path"], str(f["line"]), f["severity"], f["rule"], cell(f["message"]))
@@ -104,21 +107,27 @@ def test_every_finding_of_check_is_in_the_report_and_the_counts_match(realistic)
         if f["section"] == "appendix"
     ]
     assert {"dependency-order", "plan-contradiction", "risk-unmitigated"} <= {row[3] for row in rows}
-    assert f"{len(rows)} findings of `tpm check` that the sections above do not show" in appendix
+    assert f"<summary>{len(rows)} findings the sections above do not show</summary>" in appendix
 
     attention = _section(markdown, "Needs attention")
-    bullets = re.findall(r"^- \[.+?\]\(.+?\) (.*)$", attention, re.M)
-    assert bullets == [cell(f["message"]) for f in findings if f["section"] == "attention"]
+    bullets = re.findall(r"^- \*\*(.+?)\*\* · \[(.+?)\]\(.+?\)(.*)$", attention, re.M)
+    shown = {f["message"] for f in findings if f["section"] == "attention"}
+    assert len(bullets) == len(shown)
+    for message in shown:  # each once, after whose it is and which document
+        assert sum(rest.endswith(f": {cell(message)}") for _, _, rest in bullets) == 1, message
+    assert ("@omar", "M-6") in [(who, name) for who, name, _ in bullets]
     assert [(a["path"], a["line"], a["rule"]) for a in data["attention"]] == [
         (f["path"], f["line"], f["rule"]) for f in findings if f["section"] == "attention"
     ]
-    assert "M-1 was completed 199 days ago (2026-05-12) and no post-mortem names it" in bullets
+    assert any(
+        rest.endswith("M-1 was completed 199 days ago (2026-05-12) and no post-mortem names it") for *_, rest in bullets
+    )
     for line in attention.splitlines():  # plain words: no rule slug, no line number
         assert not re.search(r"\bline \d|\b(stale|unreviewed|slipped|missing-postmortem)\b:", line), line
 
     (late,) = by_section["milestones"]
     assert (late["rule"], late["path"]) == ("overdue", "project/milestones/M-7-3ds2-challenge-flow.md")
-    assert re.search(r"^\| \[M-7\]\(.+\| \*\*7 days late\*\* \|", markdown, re.M)
+    assert re.search(r"^\| 🟥 \| \[M-7\]\(.+\| \*\*7 days late\*\* \|", markdown, re.M)
     (action,) = by_section["actions"]
     assert (action["rule"], action["line"]) == ("overdue-action", 34)
     overdue_row = next(a for a in data["actions"] if a["overdue"])
@@ -127,7 +136,7 @@ def test_every_finding_of_check_is_in_the_report_and_the_counts_match(realistic)
 
 def test_schedule_findings_without_a_table_row_are_listed_for_stakeholders(tmp_path):
     """An overdue document that is not a milestone has no row that says so: it is listed
-    under "Needs attention". A healthy project has no appendix."""
+    under "Needs attention". With nothing else to show, the appendix is only the counts."""
     repo = make_repo(
         tmp_path / "repo",
         {
@@ -143,10 +152,10 @@ def test_schedule_findings_without_a_table_row_are_listed_for_stakeholders(tmp_p
     assert [(f["rule"], f["section"]) for f in data["findings"]] == [("overdue", "attention")]
     markdown = run_tpm(repo, "report", "--today", TODAY).out
     assert (
-        "\n## Needs attention\n\n- [T-1](backlog/T-1-a.md) T-1 is 7 days overdue (due 2026-11-20, still doing)\n"
-        in (markdown)
+        "\n## Needs attention\n\n- **no owner** · [T-1](backlog/T-1-a.md) A: T-1 is 7 days overdue"
+        " (due 2026-11-20, still doing)\n" in markdown
     )
-    assert "Appendix" not in markdown
+    assert markdown.endswith("## Appendix: for maintainers\n\n`tpm check` on 1 document: 1 error, 0 warnings.\n")
 
 
 def test_the_report_is_deterministic_and_cached_runs_agree(realistic):
@@ -156,7 +165,7 @@ def test_the_report_is_deterministic_and_cached_runs_agree(realistic):
 
 
 MERMAID = re.compile(r"```mermaid\n(.*?)\n```", re.S)
-KEYWORDS = ("gantt", "dateFormat", "axisFormat", "title", "section")
+KEYWORDS = ("gantt", "dateFormat", "axisFormat", "tickInterval", "todayMarker", "title", "section")
 
 
 def mermaid_tasks(markdown: str) -> list[tuple[str, list[str]]]:
@@ -164,7 +173,8 @@ def mermaid_tasks(markdown: str) -> list[tuple[str, list[str]]]:
     tasks = []
     for block in MERMAID.findall(markdown):
         lines = block.split("\n")
-        assert lines[0] == "gantt"
+        if lines[0] != "gantt":
+            continue  # the trends' xychart-beta blocks hold no user text
         for line in lines[1:]:
             stripped = line.strip()
             assert line.startswith("    ") and stripped
@@ -190,7 +200,7 @@ def check_gantt(markdown: str) -> None:
             dates = [start, end]
             assert start <= end
         assert set(tags) <= {"done", "active", "crit", "milestone"}
-        assert re.fullmatch(r"t\d+", task_id)
+        assert re.fullmatch(r"t\d+|asof", task_id)
         ids.append(task_id)
         for value in dates:
             datetime.date.fromisoformat(value)
@@ -240,15 +250,16 @@ def hostile(tmp_path):
 def test_hostile_titles_break_no_table_chart_or_html(hostile):
     report = run_tpm(hostile, "report", "--today", TODAY).out
     check_gantt(report)
-    assert "<script" not in report and "<" not in report.replace("&lt;", "")
+    ours = re.sub(r"(?m)^(</?details>|<summary>\d+ findings? the sections above do not show</summary>)$", "", report)
+    assert "<script" not in ours and "<" not in ours.replace("&lt;", "")
     for line in report.splitlines():
         if line.startswith("|"):  # every row has as many cells as its table's header
             cells = re.split(r"(?<!\\)\|", line)
             assert len(cells) == len(re.split(r"(?<!\\)\|", _table_header(report, line))), line
-    rows = [line for line in report.splitlines() if line.startswith("| [M-")]
-    assert len(rows) == len(HOSTILE) and all(" | in-progress | " in row for row in rows)  # every one read
+    rows = [line for line in report.splitlines() if re.match(r"\| \S+ \| \[M-", line)]
+    assert len(rows) == len(HOSTILE) and all(row.endswith(" | in-progress |") for row in rows)  # every one read
     labels = [label for label, _ in mermaid_tasks(report)]
-    assert "M-4 section Fake section" in labels and "M-1 Pipes and script alert(1) /script" in labels
+    assert "M-4 section Fake section · 0/1" in labels and "M-1 Pipes and script alert(1) /script · 0/1" in labels
     assert (
         "| [project/decisions/0010 &lt;b&gt;\\|x\\| \\[y\\](z).md:1]"
         "(project/decisions/0010%20%3Cb%3E%7Cx%7C%20%5By%5D%28z%29.md) | error | missing-front-matter |"
@@ -303,97 +314,6 @@ def test_an_empty_project_reports_plainly(tmp_path):
     assert "No milestones yet." in report and "No open risks." in report and "None open." in report
 
 
-# ------------------------------------------------------------------------- changes
-
-
-@pytest.fixture
-def evolving(tmp_path):
-    repo = make_repo(tmp_path / "repo")
-    first = {
-        "project/milestones/M-1-beta.md": (
-            "---\nid: M-1\ntitle: Beta\nstatus: planned\ndue: 2026-12-10\n---\n"
-            "## Checkpoints\n\n- [ ] 2026-11-25 Load test\n- [ ] 2026-12-05 Docs\n"
-        ),
-        "project/risks/R-1-vendor.md": "---\nid: R-1\ntitle: Vendor\nstatus: open\nlikelihood: 2\nimpact: 3\n---\n",
-        "project/risks/R-2-old.md": "---\nid: R-2\ntitle: Old\nstatus: open\nlikelihood: 1\nimpact: 1\n---\n",
-        "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: proposed\n---\n",
-        "project/postmortems/PM-1-a.md": (
-            "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [ ] 2026-11-30 Add alerting @bob\n"
-        ),
-    }
-    write_files(repo, first)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "first", date="2026-11-20T12:00:00+00:00")
-    second = {
-        "project/milestones/M-1-beta.md": first["project/milestones/M-1-beta.md"]
-        .replace("planned", "in-progress")
-        .replace("2026-12-10", "2026-12-17")
-        .replace("[ ] 2026-11-25", "[x] 2026-11-25"),
-        "project/risks/R-1-vendor.md": first["project/risks/R-1-vendor.md"].replace("likelihood: 2", "likelihood: 5"),
-        "project/risks/R-2-old.md": first["project/risks/R-2-old.md"].replace("status: open", "status: closed"),
-        "project/risks/R-3-new.md": "---\nid: R-3\ntitle: New\nstatus: open\nlikelihood: 3\nimpact: 3\n---\n",
-        "project/decisions/0001-x.md": "---\ntitle: Use X\nstatus: accepted\n---\n",
-        "project/postmortems/PM-1-a.md": (
-            "---\nid: PM-1\ntitle: A\ndate: 2026-11-01\n---\n## Action items\n\n- [x] 2026-11-30 Add alerting @bob\n"
-        ),
-    }
-    write_files(repo, second)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "second", date="2026-11-26T12:00:00+00:00")
-    return repo
-
-
-EXPECTED_CHANGES = """\
-Changes in project state since 2026-11-26:
-
-Risks
-  R-1  re-scored 6 → 15: Vendor
-  R-2  closed: Old
-  R-3  new: New (score 9, open)
-
-Milestones
-  M-1  due slipped 2026-12-10 → 2026-12-17 (+7 days): Beta
-  M-1  planned → in-progress: Beta
-
-Checkpoints ticked
-  M-1  2026-11-25 Load test
-
-Decisions made
-  ADR-0001  accepted: Use X
-
-Action items closed
-  PM-1  2026-11-30 Add alerting
-"""
-
-
-def test_changes_since_yesterday(evolving):
-    outcome = run_tpm(evolving, "changes", "--today", TODAY)
-    assert (outcome.code, outcome.out) == (0, EXPECTED_CHANGES)
-
-
-def test_changes_since_a_ref_in_markdown(evolving):
-    outcome = run_tpm(evolving, "changes", "--since", "HEAD~1", "--format", "markdown")
-    assert outcome.out.startswith("## Changes in project state since HEAD\\~1 (")  # `~` escaped for Markdown
-    assert "### Checkpoints ticked\n\n- [M-1](project/milestones/M-1-beta.md) 2026-11-25 Load test\n" in outcome.out
-
-
-def test_no_changes_and_bad_since(evolving):
-    assert (
-        run_tpm(evolving, "changes", "--since", "HEAD").out
-        == "No changes in project state since HEAD (" + git(evolving, "rev-parse", "HEAD")[:10] + ").\n"
-    )
-    bad = run_tpm(evolving, "changes", "--since", "no-such-ref")
-    assert (bad.code, bad.err) == (
-        2,
-        "tpm: error: --since: 'no-such-ref' is neither a date (YYYY-MM-DD) nor a commit, branch or tag\n",
-    )
-
-
-def test_changes_before_the_first_commit_lists_everything_as_new(evolving):
-    out = run_tpm(evolving, "changes", "--since", "2026-01-01").out
-    assert "R-1  new: Vendor (score 15, open)" in out and "M-1  new: Beta (due 2026-12-17, in-progress)" in out
-
-
 def test_the_report_reads_a_milestone_lifecycle_of_the_users_own(tmp_path):
     """Lateness, the open-risk table and the chart's sections and tags ask the lifecycle,
     not the built-in statuses: milestones that say `active`, risks that say `watching`."""
@@ -428,4 +348,4 @@ def test_the_report_reads_a_milestone_lifecycle_of_the_users_own(tmp_path):
     chart = dict(mermaid_tasks(markdown))
     assert (chart["M-1 A"][:2], chart["M-2 B"][0], chart["M-4 D"][0]) == (["crit", "active"], "t2", "done")
     sections = re.findall(r"^    section (.+)$", markdown, re.M)
-    assert sections == ["Active", "Later", "Shipped", "In-progress"]  # by role, then statuses without one
+    assert sections == ["As of", "Active", "Later", "Shipped", "In-progress"]  # by role, then statuses without one

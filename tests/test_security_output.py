@@ -190,7 +190,7 @@ def test_a_file_name_that_is_not_utf8_goes_to_the_report_and_the_step_summary(la
     assert sorted(os.listdir(tmp_path)) == ["STATUS.md", "status.json"]
     link = os.path.relpath(latin1_name, tmp_path) + "/project/milestones/M-1-caf%E9.md"
     assert (
-        f"| [M-1]({link}) Café launch | · | planned | 2026-11-20 | · | **7 days late** | · |\n"
+        f"| 🟥 | [M-1]({link}) Café launch | · | 2026-11-20 | · | **7 days late** | 7 days past its due date 2026-11-20 |\n"
         in markdown.read_bytes().decode("utf-8")
     )
     milestone = json.loads(data.read_bytes().decode("utf-8"))["milestones"][0]
@@ -270,8 +270,8 @@ def test_terminal_escapes_in_titles_do_not_reach_the_terminal_from_changes(hosti
     text = run_tpm(hostile_titles, "changes", "--today", TODAY, "--since", "2026-11-10")
     assert text.out == (
         "Changes in project state since 2026-11-10:\n\n"
-        f"Risks\n  R-1  new: Vendor {HOSTILE_SHOWN} (score 9, open)\n\n"
-        f"Milestones\n  M-1  new: Beta {HOSTILE_SHOWN} (due 2026-12-01, planned)\n"
+        f"Milestones\n  M-1  new: Beta {HOSTILE_SHOWN} (due 2026-12-01, planned)\n\n"
+        f"Risks\n  R-1  new: Vendor {HOSTILE_SHOWN} (score 9, open)\n"
     )
     markdown = run_tpm(hostile_titles, "changes", "--today", TODAY, "--since", "2026-11-10", "--format", "markdown")
     assert f"- [R-1](project/risks/R-1-a.md) new: Vendor {HOSTILE_MARKDOWN} (score 9, open)\n" in markdown.out
@@ -281,8 +281,8 @@ def test_terminal_escapes_in_titles_do_not_reach_the_terminal_from_changes(hosti
 def test_terminal_escapes_in_titles_do_not_reach_the_terminal_from_report(hostile_titles):
     markdown = run_tpm(hostile_titles, "report", "--today", TODAY)
     assert markdown.code == 0 and not UNSAFE.search(markdown.out)
-    assert f"| [M-1](project/milestones/M-1-a.md) Beta {HOSTILE_MARKDOWN} | · | planned |" in markdown.out
-    assert f"| [R-1](project/risks/R-1-a.md) Vendor {HOSTILE_MARKDOWN} | 9 (3×3, medium) |" in markdown.out
+    assert f"| 🟩 | [M-1](project/milestones/M-1-a.md) Beta {HOSTILE_MARKDOWN} | · | " in markdown.out
+    assert f"| [R-1](project/risks/R-1-a.md) Vendor {HOSTILE_MARKDOWN} | 🟧 9 (3×3) |" in markdown.out
     assert "    M-1 Beta 31mred 52 c aGk 0 pwned 2J :t1, 2026-11-20, 2026-12-01\n" in markdown.out  # the Mermaid label
     data = run_tpm(hostile_titles, "report", "--today", TODAY, "--format", "json")
     assert data.code == 0 and not UNSAFE.search(data.out)

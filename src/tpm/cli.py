@@ -320,28 +320,54 @@ def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
 
 
 @cli.command()
-@click.option("--since", help="A date (YYYY-MM-DD) or a commit, branch or tag; default: yesterday.")
+@click.option("--since", help="A date (YYYY-MM-DD) or a commit, branch or tag; default: the previous working day.")
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @click.option("--today", help="Pretend today is YYYY-MM-DD.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
 def changes(since: str | None, output_format: str, today: str | None, config_file: str | None) -> int:
-    """What changed in project state since yesterday (or DATE or REF): a stand-up digest."""
-    from tpm.changes import base_commit, compare, project_at
+    """What changed in project state since the previous working day (or DATE or REF): a stand-up digest."""
+    from tpm.changes import digest
     from tpm.changes import render_markdown as changes_markdown, render_text as changes_text
     from tpm.report.data import link_base_for
 
     cwd = Path.cwd()
     root = _repository(cwd)
     config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
-    when = resolve_today(today, config.timezone)
-    commit, described = base_commit(root, since, when)
-    before = project_at(root, commit, config)
-    after = load_project(root, discover(root, config), config)
-    found = compare(before, after)
+    found, described = digest(root, config, since, resolve_today(today, config.timezone))
     if output_format == "markdown":
         click.echo(changes_markdown(found, described, link_base_for(root, cwd, None)), nl=False)
     else:
         click.echo(changes_text(found, described), nl=False)
+    return 0
+
+
+@cli.command()
+@click.option("--owner", help="Only this owner's items (@name or name).")
+@click.option("--days", type=int, default=7, show_default=True, help="How many days ahead to look.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--today", help="Pretend today is YYYY-MM-DD.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this config file.")
+def agenda(owner: str | None, days: int, output_format: str, today: str | None, config_file: str | None) -> int:
+    """What is overdue or due in the next days, per owner: the stand-up's look ahead."""
+    from tpm.agenda import Window, collect, for_owner, normalise_owner
+    from tpm.agenda import render_markdown as agenda_markdown, render_text as agenda_text
+    from tpm.report.data import link_base_for
+
+    if days < 0:
+        raise UsageError(f"--days: {days} is negative; give a number of days, 0 for today only")
+    if owner is not None and normalise_owner(owner) is None:
+        raise UsageError("--owner: give a name, as @name or name")
+    cwd = Path.cwd()
+    root = _repository(cwd)
+    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
+    window = Window(resolve_today(today, config.timezone), days)
+    items = collect(load_project(root, discover(root, config), config), window)
+    if owner is not None:
+        items = for_owner(items, owner)
+    if output_format == "markdown":
+        click.echo(agenda_markdown(items, window, link_base_for(root, cwd, None), owner), nl=False)
+    else:
+        click.echo(agenda_text(items, window, owner), nl=False)
     return 0
 
 

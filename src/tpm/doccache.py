@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 StoredEntry = Any  # an entry as read back from the cache's JSON: untrusted, checked as it is decoded
 
-FORMAT = "tpm-documents/5"
+FORMAT = "tpm-documents/6"
 _NOT_A_DOCUMENT = "-"
 
 
@@ -42,7 +42,6 @@ class DocumentCache:
         self._used: dict[str, Document | None] = {}  # digest -> Document (or None), from this run
         self._new = False
         self._key: str | None = None
-        self._checkpoints: dict[str, str | None] = {}  # type -> its checkpoints heading key
 
     def use_fingerprint(self, config: Config, schemas: Schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
@@ -59,7 +58,6 @@ class DocumentCache:
             default=str,
         )
         self._key = hashlib.sha1(fingerprint.encode()).hexdigest()
-        self._checkpoints = {name: t.checkpoint_key for name, t in config.types.items()}
         data = cachefile.load(self.path, self.git_dir, FORMAT)
         if data is not None and data.get("key") == self._key and isinstance(data.get("entries"), dict):
             self._stored = data["entries"]
@@ -78,7 +76,7 @@ class DocumentCache:
         if entry is None:
             return False, None
         try:
-            document = None if entry == _NOT_A_DOCUMENT else _decode(entry, candidate, source, self._checkpoints)
+            document = None if entry == _NOT_A_DOCUMENT else _decode(entry, candidate, source)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return False, None
         self._used[digest] = document
@@ -102,6 +100,7 @@ class DocumentCache:
 def _encode(document: Document) -> dict[str, object]:
     entry: dict[str, object] = {
         "type": document.type,
+        "checkpoints": document.checkpoints,
         "data": document.data,
         "has_front_matter": document.has_front_matter,
         "marks": mark_rows(document),
@@ -145,9 +144,7 @@ def _required_text(value: object) -> str:
     return value
 
 
-def _decode(
-    entry: StoredEntry, candidate: Candidate, source: SourceFile, checkpoints: dict[str, str | None]
-) -> Document:
+def _decode(entry: StoredEntry, candidate: Candidate, source: SourceFile) -> Document:
 
     if not isinstance(entry["data"], dict) or not isinstance(entry["marks"], list):
         raise TypeError("front-matter is not a mapping")
@@ -155,7 +152,7 @@ def _decode(
     document = Document(
         path=candidate.path,
         type=document_type,
-        checkpoints=checkpoints.get(document_type) if document_type else None,
+        checkpoints=_text(entry["checkpoints"]),  # as the parse left it: unset when it stopped early
         source=source,
         data=entry["data"],
         has_front_matter=bool(entry["has_front_matter"]),

@@ -35,6 +35,17 @@ cherry-picked today would look weeks old; committer dates do not have that probl
 commit whose date git cannot give or that lies outside years 1-9999 has an unknown date
 (None): its changes are folded in order, dated None, and the rules read an unknown date
 as today (nothing looks stale or late because of it).
+
+The same fold keeps, for the status report's trends, a timeline per file (`points`, read
+through `FileHistory.timeline`): the done and total task items under a checkpoints heading
+(the union of every type's `checkpoints` heading, as for the assessment's sections), and
+the values of the status field of every type with a lifecycle and of the score fields. A
+point is added only when one of them changes; versions of the same day leave one point,
+the day's last state. A version of unknown date has no day of its own: its state is kept
+under the previous point's date (the change is known to come after it), and before any
+dated point it waits for the next dated version. A date earlier than the previous point's
+(committer dates can go backwards) is likewise read as the previous point's date, so the
+timeline stays in the order of history, one point per day, oldest first.
 """
 
 from __future__ import annotations
@@ -67,10 +78,13 @@ Fields = dict[str, str]  # tracked top-level key -> raw text of its value
 DueMove = list[str | None]  # [date (None: unknown), old due, new due], a list as JSON keeps it
 Stamp = list[int | str | None]  # [version number, date (None: unknown)], a list as JSON keeps it
 CachedState = dict[str, Any]  # a FileHistory as the cache's JSON holds it, untrusted until checked
+# A point of a file's trend timeline, as the cache's JSON keeps it: [date, done, total], or
+# [date, done, total, {field: value}] when the trended values differ from the previous point's.
+Point = list[Any]
 # A move of `due` to a later date ("from" is a keyword, hence the functional form).
 Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": int})
 
-CACHE_FORMAT = "tpm-history/6"
+CACHE_FORMAT = "tpm-history/7"
 
 # The assessment that a review covers, besides the type's status field (SPEC §2): the
 # score's two fields, and the mitigation, a field or a body section.
@@ -90,7 +104,7 @@ _NOT_LITERAL = re.compile(r"[*\\#]")
 # after it, `due:` lines included, as part of it).
 _CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
-_TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]")
+_TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _LONG = 64  # a tracked value longer than this is kept as its digest: it is only ever compared
 
@@ -131,11 +145,13 @@ class Tracking:
     reviews: frozenset[str] = frozenset()  # fields holding a reviewed date: when each was last set
     assessed: frozenset[str] = frozenset()  # fields of an assessment: when each last changed
     sections: frozenset[str] = frozenset()  # heading keys of sections of an assessment, likewise
+    checkpoints: frozenset[str] = frozenset()  # heading keys of checkpoints sections: task items counted
+    trended: frozenset[str] = frozenset()  # fields whose values the trends follow: statuses, score
 
     @property
     def fields(self) -> frozenset[str]:
         """Every front-matter field the scan reads."""
-        return self.moves | self.reviews | self.assessed
+        return self.moves | self.reviews | self.assessed | self.trended
 
     @property
     def dates(self) -> frozenset[str]:
@@ -147,16 +163,28 @@ class Tracking:
         types = list(config.types.values())
         reviewed_types = [t for t in types if t.date_field(REVIEWED)]
         assessed = {item for t in reviewed_types for item in assessment(t)}
+        # A status is worth following where a lifecycle says what it means; the score only
+        # then too, as the exposure it serves counts open risks.
+        statuses = {t.status_field for t in types if t.lifecycle}
         return cls(
             moves=frozenset(name for t in types if (name := t.date_field(DUE))),
             reviews=frozenset(name for t in reviewed_types if (name := t.date_field(REVIEWED))),
             assessed=frozenset(i for i in assessed if not i.startswith(SECTION)),
             sections=frozenset(shown(i) for i in assessed if i.startswith(SECTION)),
+            checkpoints=frozenset(key for t in types if (key := t.checkpoint_key)),
+            trended=frozenset(statuses | set(SCORE_FIELDS)) if statuses else frozenset(),
         )
 
     def key(self) -> list[list[str]]:
         """The tracked names, in a fixed order: part of the cache key."""
-        return [sorted(self.moves), sorted(self.reviews), sorted(self.assessed), sorted(self.sections)]
+        return [
+            sorted(self.moves),
+            sorted(self.reviews),
+            sorted(self.assessed),
+            sorted(self.sections),
+            sorted(self.checkpoints),
+            sorted(self.trended),
+        ]
 
 
 @lru_cache(maxsize=1)
@@ -175,6 +203,7 @@ class Snapshot:
     task_lines: list[str]  # the stripped text of every task-item line
     text_digest: str  # of the whole text as it is
     folded_digest: str  # of the whole text, whitespace-folded: a change of whitespace alone is none
+    checkpoints: tuple[int, int]  # (done, total) task items under a tracked checkpoints heading
 
 
 def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
@@ -190,11 +219,17 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
         fields = scanned if scanned is not None else _loaded_fields(source.front_matter, tracking.fields)
     sections: dict[str, list[str]] = {}
     within: tuple[str, int] | None = None  # the tracked section we are in: (heading key, level)
+    checkpoints: int | None = None  # the level of the checkpoints heading we are under
     tasks: list[str] = []
+    done = total = 0
     for line in source.body.split("\n"):
         heading = _HEADING.match(line)
         if heading:
             depth, key = len(heading.group(1)), heading_key(heading.group(2))
+            if key in tracking.checkpoints:
+                checkpoints = depth
+            elif checkpoints is not None and depth <= checkpoints:
+                checkpoints = None
             if key in tracking.sections:
                 within = (key, depth)
                 sections.setdefault(key, [])
@@ -203,8 +238,12 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
                 within = None
         if within is not None:
             sections[within[0]].append(line.strip())
-        if _TASK_LINE.match(line):
+        task = _TASK_LINE.match(line)
+        if task:
             tasks.append(line.strip())
+            if checkpoints is not None:
+                total += 1
+                done += task.group(1) != " "
     text_digest = hashlib.sha1(raw).hexdigest()[:16]
     return Snapshot(
         source.front_matter,
@@ -213,6 +252,7 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
         tasks,
         text_digest,
         _digest(" ".join(source.text.split())) if source.readable else text_digest,
+        (done, total),
     )
 
 
@@ -322,6 +362,15 @@ def review_of(state: FileHistory, type_config: TypeConfig) -> Review:
     return state.last_review(type_config.date_field(REVIEWED))
 
 
+class TrendPoint(NamedTuple):
+    """A file's state for the trends from `date` on (until the next point)."""
+
+    date: str  # YYYY-MM-DD
+    done: int  # task items ticked under a checkpoints heading
+    total: int  # task items under a checkpoints heading
+    values: dict[str, str]  # trended field -> its value (see _values); an absent field has none
+
+
 class Change(NamedTuple):
     """The latest version that changed some of a set of tracked items, and which."""
 
@@ -345,6 +394,7 @@ class FileHistory:
     set_on: dict[str, Stamp] = field(default_factory=dict)  # reviewed field -> its latest change to a value
     moves: dict[str, list[DueMove]] = field(default_factory=dict)  # due field -> its moves, oldest first
     line_since: dict[str, str | None] = field(default_factory=dict)  # digest of a task line -> date it has stood since
+    points: list[Point] = field(default_factory=list)  # the trend timeline, oldest first (see the module's doc)
 
     def advance(self, date: str | None, text: str | bytes, tracking: Tracking | None = None) -> None:
         """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown),
@@ -374,6 +424,41 @@ class FileHistory:
         self.values = values
         lines = [_digest(line) for line in snap.task_lines]
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
+        if tracking.checkpoints or tracking.trended:
+            trend = {name: values[name] for name in sorted(tracking.trended) if name in values}
+            self._record(date, *snap.checkpoints, trend)
+
+    def _record(self, date: str | None, done: int, total: int, trend: dict[str, str]) -> None:
+        """Add this version's state to the timeline: one point per day, only on a change."""
+        points = self.points
+        if date is None or (points and date < points[-1][0]):
+            if not points:
+                return  # nothing dated yet: the next dated version records this state
+            date = points[-1][0]
+        if points and points[-1][0] == date:
+            points.pop()  # the day's last state replaces its earlier one
+        before = self._trend_at(len(points) - 1)
+        if points and points[-1][1] == done and points[-1][2] == total and before == trend:
+            return
+        points.append([date, done, total, trend] if trend != before else [date, done, total])
+
+    def _trend_at(self, index: int) -> dict[str, str]:
+        """The trended values at point `index` (-1: before the first, none)."""
+        for point in reversed(self.points[: index + 1]):
+            if len(point) == 4:
+                found: dict[str, str] = point[3]
+                return found
+        return {}
+
+    def timeline(self) -> list[TrendPoint]:
+        """The trend timeline, oldest first, one point per day on which something changed."""
+        found: list[TrendPoint] = []
+        values: dict[str, str] = {}
+        for point in self.points:
+            if len(point) == 4:
+                values = point[3]
+            found.append(TrendPoint(point[0], point[1], point[2], dict(values)))
+        return found
 
     def slips(self, due_field: str | None) -> list[Slip]:
         """Each move of `due_field` to a later date: {"date" (None: unknown), "from", "to", "days"}."""
@@ -447,9 +532,34 @@ class FileHistory:
                     raise TypeError("cached due move has the wrong shape")
                 dates.append(move[0])
                 texts += move[1:]
+        texts += _point_texts(state.points)
         if not all(isinstance(text, str) for text in texts) or not all(d is None or isinstance(d, str) for d in dates):
             raise TypeError("cached history holds values that are not text")
         return state
+
+
+def _point_texts(points: list[Point]) -> list[object]:
+    """The field names and values of cached trend points, once their shape is checked:
+    [date, done, total] or [date, done, total, {field: value}], one point per day, oldest first."""
+    texts: list[object] = []
+    previous = ""
+    for point in points:
+        if not (
+            isinstance(point, list)
+            and len(point) in (3, 4)
+            and isinstance(point[0], str)
+            and ISO_DATE.fullmatch(point[0])
+            and point[0] > previous
+            and type(point[1]) is int
+            and type(point[2]) is int
+            and 0 <= point[1] <= point[2]
+            and (len(point) == 3 or isinstance(point[3], dict))
+        ):
+            raise TypeError("cached trend point has the wrong shape")
+        previous = point[0]
+        if len(point) == 4:
+            texts += [*point[3], *point[3].values()]
+    return texts
 
 
 def _unpack(stamp: Stamp) -> tuple[int, str | None]:

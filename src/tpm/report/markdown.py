@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from tpm.report import gantt
+from tpm.report import gantt, trends
 from tpm.report.escape import cell
+from tpm.report.status import AT_RISK, OFF_TRACK, ON_TRACK
+from tpm.vocabulary import natural_key
 from tpm.wording import plural
 
 if TYPE_CHECKING:
@@ -22,10 +24,26 @@ if TYPE_CHECKING:
         RiskRow,
         Risks,
     )
+    from tpm.report.status import Verdict
 
 
 def _link(text: object, target: str) -> str:
     return f"[{cell(text)}]({target})"
+
+
+def _score_trend(risk: RiskRow) -> str:
+    """How the score moved in git, with the day of the latest change: `12 → 16 → 9 (since 2026-11-20)`."""
+    points = risk["score_trend"]
+    if len(points) < 2:
+        return "unchanged" if points else "·"
+    shown = points[-4:]
+    scores = " → ".join(str(p["score"]) for p in shown)
+    return f"{'… → ' if len(points) > 4 else ''}{scores} (since {shown[-1]['date']})"
+
+
+def _owner(name: str) -> str:
+    """An owner as `@name`, whether or not the document wrote the `@`."""
+    return "@" + cell(name.removeprefix("@"))
 
 
 def _name(row: MilestoneRow | RiskRow | DecisionRow) -> str:
@@ -36,30 +54,44 @@ def _name(row: MilestoneRow | RiskRow | DecisionRow) -> str:
 def render(data: Report) -> str:
     today = datetime.date.fromisoformat(data["today"])
     out: list[str] = [f"# {cell(data['project'])}: project status", ""]
-    out += [*_health(data["health"], data["today"]), ""]
+    out += _verdict(data["verdict"], data["today"], data["health"]["history"])
     out += _milestones(data["milestones"], today)
-    out += _risks(data["risks"])
     out += _attention(data["attention"], data["health"]["history"])
+    out += _risks(data["risks"])
+    out += ["## Trends", "", *trends.render(data["trends"], today), ""]
     out += _decisions(data["decisions"])
     out += _actions(data["actions"])
-    out += _appendix(data["findings"])
+    out += _appendix(data["findings"], data["health"])
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
 
 
-def _health(health: Health, today: str) -> list[str]:
-    problems = f"{plural(health['errors'], 'error')}, {plural(health['warnings'], 'warning')}"
-    state = "healthy" if not health["errors"] and not health["warnings"] else problems
-    parts = [
-        f"{plural(health['overdue_milestones'], 'overdue milestone')}",
-        f"{plural(health['overdue_actions'], 'overdue action item')}",
-        f"{plural(health['unreviewed_high_risks'], 'unreviewed high risk')}",
+# Squares GitHub and GitLab draw as colours, with words beside them for whoever cannot see colour.
+SQUARE = {"red": "🟥", "amber": "🟧", "green": "🟩", "done": "✅", "dropped": "⬜", "unknown": "⬜"}
+BAND_SQUARE = {"high": "🟥", "medium": "🟧", "low": "🟩"}
+VERDICT = {ON_TRACK: "🟩 On track", AT_RISK: "🟧 At risk", OFF_TRACK: "🟥 Off track"}
+
+
+def _verdict(verdict: Verdict, today: str, history: bool) -> list[str]:
+    """The ten-second answer: the overall status, progress, and why, worst first."""
+    progress = verdict["checkpoints"]
+    line = f"As of **{today}** the project is **{VERDICT[verdict['status']]}**."
+    if verdict["percent"] is not None:
+        line += f" {verdict['percent']}% of checkpoints are done ({progress['done']} of {progress['total']})."
+    colours = verdict["colours"]
+    counts = [
+        f"{SQUARE[name]} {colours[name]} {label}"
+        for name, label in (("red", "off track"), ("amber", "at risk"), ("green", "on track"), ("done", "done"))
+        if colours[name]
     ]
-    line = f"As of **{today}**, {plural(health['documents'], 'document')}: **{state}**; " + ", ".join(parts) + "."
-    if not health["history"]:
-        line += " Git history was not read (--no-history), so slips and review ages are not shown."
-    return [line]
+    paragraphs = [
+        [line],
+        [f"- {reason}" for reason in verdict["reasons"]],
+        ["Milestones: " + " · ".join(counts) + "."] if counts else [],
+        [] if history else ["Git history was not read (--no-history), so slips, reviews and trends are not shown."],
+    ]
+    return [line for paragraph in paragraphs if paragraph for line in [*paragraph, ""]]
 
 
 def _schedule(milestone: MilestoneRow) -> str:
@@ -70,11 +102,21 @@ def _schedule(milestone: MilestoneRow) -> str:
     return "·"
 
 
-def _slips(milestone: MilestoneRow) -> str:
-    slips = milestone["slips"]
-    if not slips["count"]:
+def _due(milestone: MilestoneRow) -> str:
+    """The due date, and the original plan when it has moved."""
+    due = milestone["due"] or "·"
+    if milestone["original_due"]:
+        slips = milestone["slips"]
+        moved = f", moved {slips['count']}×" if slips["count"] > 1 else ""
+        return f"{due} (planned {milestone['original_due']}{moved})"
+    return due
+
+
+def _progress(milestone: MilestoneRow) -> str:
+    total = milestone["checkpoints"]["total"]
+    if not total:
         return "·"
-    return f"{slips['count']}× (+{plural(slips['days'], 'day')})"
+    return f"{milestone['checkpoints']['done']}/{total} ({milestone['percent']}%)"
 
 
 def _milestones(milestones: list[MilestoneRow], today: datetime.date) -> list[str]:
@@ -82,21 +124,32 @@ def _milestones(milestones: list[MilestoneRow], today: datetime.date) -> list[st
     if not milestones:
         return [*out, "No milestones yet.", ""]
     out += [
-        "| Milestone | Owner | Status | Due | Checkpoints | Schedule | Slips |",
+        "| | Milestone | Owner | Due | Checkpoints | Schedule | Why this colour |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for m in milestones:
-        progress = f"{m['checkpoints']['done']}/{m['checkpoints']['total']}" if m["checkpoints"]["total"] else "·"
+        status = SQUARE.get(m["rag"], "⬜")
+        why = "; ".join(m["reasons"]) if m["reasons"] else cell(m["status"] or "·")
+        owner = _owner(m["owner"]) if m["owner"] else "·"
         out.append(
-            f"| {_link(_name(m), m['link'])} {cell(m['title'])} | {cell(m['owner'] or '·')} "
-            f"| {cell(m['status'] or '·')} "
-            f"| {m['due'] or '·'} | {progress} | {_schedule(m)} | {_slips(m)} |"
+            f"| {status} | {_link(_name(m), m['link'])} {cell(m['title'])} | {owner} "
+            f"| {_due(m)} | {_progress(m)} | {_schedule(m)} | {why} |"
         )
-    chart, left_out = gantt.render(milestones, today)
-    out += ["", "```mermaid", chart, "```", ""]
-    if left_out:
-        out += [f"The chart leaves out {plural(left_out, 'later milestone')}.", ""]
-    return out
+    return [*out, "", *gantt.render(milestones, today), ""]
+
+
+def _attention(items: list[AttentionItem], history: bool) -> list[str]:
+    """Schedule and history findings not shown in the tables, as who, what and which document."""
+    out = ["## Needs attention", ""]
+    for item in sorted(items, key=lambda i: (i["severity"] != "error", natural_key(i["id"] or ""), i["path"])):
+        who = f"**{_owner(item['owner'])}**" if item["owner"] else "**no owner**"
+        title = f" {cell(item['title'])}" if item["title"] else ""
+        out.append(f"- {who} · {_link(item['id'] or item['path'], item['link'])}{title}: {cell(item['message'])}")
+    if not history:
+        out += [*([""] if items else []), "Stale work and reviews were not checked: git history was not read."]
+    elif not items:
+        out.append("Nothing: every checkpoint, milestone and risk has been kept up to date.")
+    return [*out, ""]
 
 
 def _risks(risks: Risks) -> list[str]:
@@ -104,45 +157,36 @@ def _risks(risks: Risks) -> list[str]:
     if not risks["open"]:
         return [*out, "No open risks.", ""]
     out += [
-        f"{plural(risks['open'], 'open risk')}, by likelihood (rows) and impact (columns); high band in bold:",
+        f"{plural(risks['open'], 'open risk')} by likelihood (rows) and impact (columns); "
+        "🟥 high, 🟧 medium, 🟩 low band:",
         "",
         "| Likelihood ↓ Impact → | 1 | 2 | 3 | 4 | 5 |",
-        "| --- | :---: | :---: | :---: | :---: | :---: |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for row, counts in enumerate(risks["heatmap"]):
-        high = risks["high_band"]
+    for row, (cells, bands) in enumerate(zip(risks["cells"], risks["bands"], strict=True)):
         shown = [
-            f"**{c}**" if c and (5 - row) * (i + 1) >= high else (str(c) if c else "·") for i, c in enumerate(counts)
+            " ".join([BAND_SQUARE[band], *(_link(r["id"], r["link"]) for r in found)])
+            for found, band in zip(cells, bands, strict=True)
         ]
-        out.append(f"| {5 - row} | " + " | ".join(shown) + " |")
+        out.append(f"| **{5 - row}** | " + " | ".join(shown) + " |")
     out += [
         "",
-        "Top risks:",
-        "",
-        "| Risk | Score | Owner | Last review | Mitigation |",
-        "| --- | --- | --- | --- | --- |",
+        "| Risk | Score | Score over time | Owner | Last review | Mitigation |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in risks["top"]:
         age = r["review_age_days"]  # known exactly when last_review is
-        review = f"{r['last_review']} ({plural(age, 'day')} ago)" if age is not None else "·"
-        score = f"{r['score']} ({r['likelihood']}×{r['impact']}, {r['band']})"
+        review = f"{plural(age, 'day')} ago ({r['last_review']})" if age is not None else "·"
+        if r["overdue_review"]:
+            review = f"**{review}, overdue**"
+        score = f"{BAND_SQUARE[r['band']]} {r['score']} ({r['likelihood']}×{r['impact']})"
         mitigated = "yes" if r["mitigated"] else "**missing**"
         out.append(
-            f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {score} "
-            f"| {cell(r['owner']) if r['owner'] else '**none**'} | {review} | {mitigated} |"
+            f"| {_link(_name(r), r['link'])} {cell(r['title'])} | {score} | {_score_trend(r)} "
+            f"| {_owner(r['owner']) if r['owner'] else '**none**'} | {review} | {mitigated} |"
         )
-    return [*out, ""]
-
-
-def _attention(items: list[AttentionItem], history: bool) -> list[str]:
-    """Schedule and history findings not shown in the tables, in their own plain words."""
-    out = ["## Needs attention", ""]
-    for item in items:
-        out.append(f"- {_link(item['id'] or item['path'], item['link'])} {cell(item['message'])}")
-    if not history:
-        out += [*([""] if items else []), "Stale work and reviews were not checked: git history was not read."]
-    elif not items:
-        out.append("Nothing: every checkpoint, milestone and risk has been kept up to date.")
+    if risks["open"] > len(risks["top"]):
+        out += ["", f"The table shows the {len(risks['top'])} highest of {risks['open']} open risks."]
     return [*out, ""]
 
 
@@ -172,22 +216,28 @@ def _actions(actions: list[ActionRow]) -> list[str]:
     out += ["| Due | Action | Owner | Post-mortem |", "| --- | --- | --- | --- |"]
     for a in actions:
         due = f"**{a['date']}** (overdue)" if a["overdue"] else (a["date"] or "·")
-        owner = f"@{cell(a['owner'])}" if a["owner"] else "·"
+        owner = _owner(a["owner"]) if a["owner"] else "·"
         out.append(f"| {due} | {cell(a['text'])} | {owner} | {_link(a['postmortem'] or a['path'], a['link'])} |")
     return [*out, ""]
 
 
-def _appendix(findings: list[FindingRow]) -> list[str]:
-    """The findings no section above shows, for whoever keeps the project's files; with
-    them, every finding of `tpm check` is in the report."""
+def _appendix(findings: list[FindingRow], health: Health) -> list[str]:
+    """The findings no section above shows, for whoever keeps the project's files, folded
+    away so that stakeholders are not shown them first; with them, every finding of
+    `tpm check` is in the report."""
     rest = [f for f in findings if f["section"] == "appendix"]
-    if not rest:
-        return []
+    counts = f"{plural(health['errors'], 'error')}, {plural(health['warnings'], 'warning')}"
     out = [
-        "## Appendix: other findings",
+        "## Appendix: for maintainers",
         "",
-        f"For whoever keeps the project's files: {plural(len(rest), 'finding')} of `tpm check` "
-        "that the sections above do not show.",
+        f"`tpm check` on {plural(health['documents'], 'document')}: {counts}.",
+        "",
+    ]
+    if not rest:
+        return out
+    out += [
+        "<details>",
+        f"<summary>{plural(len(rest), 'finding')} the sections above do not show</summary>",
         "",
         "| Where | Severity | Rule | Message |",
         "| --- | --- | --- | --- |",
@@ -195,4 +245,4 @@ def _appendix(findings: list[FindingRow]) -> list[str]:
     for f in rest:
         where = _link(f"{f['path']}:{f['line']}", f["link"])
         out.append(f"| {where} | {f['severity']} | {f['rule']} | {cell(f['message'])} |")
-    return [*out, ""]
+    return [*out, "", "</details>", ""]
