@@ -18,6 +18,7 @@ import pytest
 
 from helpers import FIXTURES, build_realistic_repo, make_repo, run_tpm
 from tpm.report.escape import cell
+from tpm.rules.registry import ALIASES
 
 TODAY = "2026-11-27"
 GOLDEN = FIXTURES / "report"
@@ -349,3 +350,61 @@ def test_the_report_reads_a_milestone_lifecycle_of_the_users_own(tmp_path):
     assert (chart["M-1 A"][:2], chart["M-2 B"][0], chart["M-4 D"][0]) == (["crit", "active"], "t2", "done")
     sections = re.findall(r"^    section (.+)$", markdown, re.M)
     assert sections == ["As of", "Active", "Later", "Shipped", "In-progress"]  # by role, then statuses without one
+
+
+# ------------------------------------------------------------------ forty milestones
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    from big_project import build_big_project
+
+    return build_big_project(tmp_path_factory.mktemp("big") / "repo")
+
+
+BIG_TODAY = "2026-11-30"
+
+
+def test_forty_milestone_report_matches_the_golden_file(big):
+    outcome = run_tpm(big, "report", "--today", BIG_TODAY)
+    assert (outcome.code, outcome.err) == (0, "")
+    golden("forty-milestones.md", outcome.out)
+
+
+def test_forty_milestones_chart_has_one_row_each_and_is_split(big):
+    """At most one row per milestone, the as-of date fixed in every chart, and split."""
+    markdown = run_tpm(big, "report", "--today", BIG_TODAY).out
+    gantts = [block for block in MERMAID.findall(markdown) if block.startswith("gantt")]
+    assert len(gantts) >= 2
+    rows = []
+    for block in gantts:
+        tasks = [line for line in block.split("\n") if re.search(r" :[a-z, ]*(t\d+|asof), ", line)]
+        assert sum(" :milestone, asof, 2026-11-30, 0d" in t for t in tasks) == 1, block
+        assert "    todayMarker off" in block.split("\n")
+        milestones = [t for t in tasks if "asof" not in t]
+        assert len(milestones) <= 20
+        rows += [re.match(r"    (M-\d+) ", t).group(1) for t in milestones]
+    data = json.loads(run_tpm(big, "report", "--today", BIG_TODAY, "--format", "json").out)
+    charted = [m["id"] for m in data["milestones"] if m["due"] and m["rag"] != "dropped"]
+    assert sorted(rows, key=lambda i: int(i[2:])) == charted  # each exactly once
+    assert len(charted) >= 39
+
+
+RULE_WORDS = re.compile(r"\bTPM\d{3}\b|\bline \d|\.md:\d")
+
+
+@pytest.mark.parametrize("project", ["realistic", "big"])
+def test_no_rule_slug_or_line_number_outside_the_appendix(project, request):
+    """Stakeholders read plain words: every rule's slug (hyphenated ones, the ones that
+    read as jargon), its code, and `line N` or `file.md:N` appear only in the appendix."""
+    from tpm.rules import all_rules
+
+    repo = request.getfixturevalue(project)
+    markdown = run_tpm(repo, "report", "--today", TODAY if project == "realistic" else BIG_TODAY).out
+    head, appendix = markdown.split("\n## Appendix: for maintainers\n", 1)
+    slugs = sorted({rule.slug for rule in all_rules() if "-" in rule.slug} | set(ALIASES))
+    for line in head.splitlines():
+        assert not RULE_WORDS.search(line), line
+        assert not [slug for slug in slugs if re.search(rf"(?<![\w/-]){re.escape(slug)}(?![\w-])", line)], line
+    if project == "realistic":  # the appendix does carry them, so the check above can fail
+        assert RULE_WORDS.search(appendix) and "dependency-cycle" in appendix

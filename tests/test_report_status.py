@@ -21,6 +21,7 @@ def row(id: str, **fields) -> dict:
         "late_checkpoints": 0,
         "slips": {"count": 0, "days": 0, "moves": []},
         "depends_on": [],
+        "start": None,
         "checkpoints": {"done": 1, "total": 2},
         "rag": "unknown",
         "reasons": [],
@@ -44,14 +45,27 @@ def test_an_open_milestone_past_its_due_date_is_red():
     }
 
 
-def test_red_spreads_to_what_depends_on_it_through_a_chain():
+def test_red_spreads_through_a_chain_to_what_should_be_under_way():
     result = coloured(
-        row("M-3", depends_on=["M-2"]),
-        row("M-2", depends_on=["M-1"]),
+        row("M-3", depends_on=["M-2"], start="2026-11-30"),
+        row("M-2", depends_on=["M-1"], start="2026-11-01", late_checkpoints=1),
         row("M-1", due="2026-11-29", days_late=1),
     )
-    assert result["M-2"] == ("red", ["waits on M-1, which is red"])
-    assert result["M-3"] == ("red", ["waits on M-2, which is red"])
+    assert result["M-2"] == (
+        "red",
+        ["should be under way, but waits on M-1, which is off track", "1 checkpoint past its date"],
+    )
+    assert result["M-3"] == ("red", ["should be under way, but waits on M-2, which is off track"])
+
+
+def test_what_has_not_started_is_at_risk_and_amber_spreads_no_further():
+    result = coloured(
+        row("M-3", depends_on=["M-2"]),
+        row("M-2", depends_on=["M-1"], start="2026-12-07"),
+        row("M-1", due="2026-11-29", days_late=1),
+    )
+    assert result["M-2"] == ("amber", ["waits on M-1, which is off track"])
+    assert result["M-3"] == ("green", [])
 
 
 def test_a_dependency_cycle_ends():

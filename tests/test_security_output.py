@@ -190,8 +190,8 @@ def test_a_file_name_that_is_not_utf8_goes_to_the_report_and_the_step_summary(la
     assert sorted(os.listdir(tmp_path)) == ["STATUS.md", "status.json"]
     link = os.path.relpath(latin1_name, tmp_path) + "/project/milestones/M-1-caf%E9.md"
     assert (
-        f"| 🟥 | [M-1]({link}) Café launch | · | 2026-11-20 | · | **7 days late** | 7 days past its due date 2026-11-20 |\n"
-        in markdown.read_bytes().decode("utf-8")
+        f"| 🟥 | [M-1]({link}) Café launch | · | 2026-11-20 | · | **7 days late** "
+        "| 7 days past its due date 2026-11-20 |\n" in markdown.read_bytes().decode("utf-8")
     )
     milestone = json.loads(data.read_bytes().decode("utf-8"))["milestones"][0]
     assert (milestone["path"], milestone["link"]) == (SHOWN, link)

@@ -3,11 +3,12 @@ writes out, so that a colour always has a reason a reader can check.
 
 An open milestone (lifecycle role planned or active) is
 
-- **red** when it is past its due date, or when a milestone it depends on is red (it
-  cannot finish on time if what it waits for is already late);
-- **amber** when it has a checkpoint past its date and still open, its due date moved
-  later in the last 14 days, or a high risk linked to it (either document naming the other)
-  has gone unreviewed past its cadence;
+- **red** when it is past its due date, or when it waits on a red milestone although its
+  own start date has come (it should be under way, and what it needs is late);
+- **amber** when it waits on a red milestone and has not started yet, has a checkpoint
+  past its date and still open, its due date moved later in the last 14 days, or a high
+  risk linked to it (either document naming the other) has gone unreviewed past its
+  cadence;
 - **green** otherwise.
 
 Finished milestones are `done` and dropped ones `dropped`; neither has a colour. The
@@ -49,18 +50,30 @@ def colour_milestones(milestones: list[MilestoneRow], unreviewed_high: dict[str,
     by_id = {m["id"]: m for m in milestones if m["id"]}
     for milestone in milestones:
         milestone["rag"], milestone["reasons"] = _own_colour(milestone, unreviewed_high, today)
-    # Red spreads along dependencies: repeat until nothing changes (a cycle ends it too).
+    # Red spreads along dependencies to milestones that should be under way; those not
+    # started yet turn amber, and amber spreads no further. Each pass can only redden a
+    # milestone, so the loop ends (a cycle too) after at most one pass per milestone.
+    warned: set[int] = set()
     changed = True
     while changed:
         changed = False
-        for milestone in milestones:
+        for index, milestone in enumerate(milestones):
             if milestone["rag"] not in (AMBER, GREEN):
                 continue
             late = [d for d in milestone["depends_on"] if d in by_id and by_id[d]["rag"] == RED]
-            if late:
-                milestone["rag"] = RED
-                milestone["reasons"] = [f"waits on {', '.join(late)}, which {_is_are(late)} red"] + milestone["reasons"]
-                changed = True
+            if not late:
+                continue
+            started = milestone["start"] is not None and milestone["start"] <= today
+            if started:
+                reason = f"should be under way, but waits on {', '.join(late)}, which {_is_are(late)} off track"
+                milestone["rag"], changed = RED, True
+                milestone["reasons"] = [reason] + [r for r in milestone["reasons"] if not r.startswith("waits on ")]
+            elif index not in warned:
+                warned.add(index)
+                milestone["rag"] = AMBER
+                milestone["reasons"] = [f"waits on {', '.join(late)}, which {_is_are(late)} off track"] + milestone[
+                    "reasons"
+                ]
 
 
 def _own_colour(milestone: MilestoneRow, unreviewed_high: dict[str, list[str]], today: str) -> tuple[str, list[str]]:
