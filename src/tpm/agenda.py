@@ -26,7 +26,7 @@ from tpm.rules.dates import name_of, passed_by
 from tpm.rules.history_rules import _cadence
 from tpm.rules.registry import Context, options_of
 from tpm.vocabulary import natural_key
-from tpm.wording import plural
+from tpm.wording import item_name, plural
 
 NO_OWNER = "No owner"
 
@@ -128,17 +128,10 @@ def _checkpoints(document: Document, ctx: Context) -> Iterator[Item]:
     heading = ctx.config.types[document.type].checkpoints
     if not heading or role_of(document, ctx.config) in CLOSED or passed_by(document, ctx):
         return
-    kind = _singular(heading)
+    kind = item_name(heading)
     for task in document.body.tasks:
         if task.section == document.checkpoints and not task.done and task.date is not None:
             yield _item(document, task.date, kind, task.text, normalise_owner(task.owner) or _owner(document))
-
-
-def _singular(heading: str) -> str:
-    """How one item of a checkpoints heading is named: `Checkpoints` -> `checkpoint`,
-    `Action items` -> `action item`; a heading not in the plural is kept as it is."""
-    words = " ".join(heading.split()).lower()
-    return words[:-1] if words.endswith("s") and not words.endswith("ss") else words
 
 
 def _review(document: Document, ctx: Context) -> Iterator[Item]:

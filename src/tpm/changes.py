@@ -37,6 +37,7 @@ from tpm.rules.dates import passed_by
 from tpm.rules.registry import Context
 from tpm.today import parse_date
 from tpm.vocabulary import ISO_DATE, natural_key
+from tpm.wording import item_name
 
 if TYPE_CHECKING:
     from tpm.config import Config
@@ -313,7 +314,7 @@ def _became_overdue(document: Document, config: Config, window: Window) -> list[
         status = status_of(document, config)
         out.append(_change(OVERDUE, document, f"due {due}, still {status}: {_title(document)}"))
     if _items_tracked(document, config, window.today):
-        kind = _singular(document.checkpoints or "")
+        kind = item_name(document.checkpoints or "")
         for t in document.body.tasks:
             if t.section == document.checkpoints and not t.done and t.date and window.start <= t.date < window.today:
                 owner = f" @{t.owner}" if t.owner else ""
@@ -327,12 +328,6 @@ def _items_tracked(document: Document, config: Config, today: datetime.date) -> 
     if document.checkpoints is None or role_of(document, config) in CLOSED:
         return False
     return not passed_by(document, Context(config, today))
-
-
-def _singular(heading: str) -> str:
-    """How one item under a checkpoints heading is named: `checkpoints` -> `checkpoint`,
-    `action items` -> `action item`."""
-    return heading[:-1] if heading.endswith("s") and not heading.endswith("ss") else heading
 
 
 def _grouped(changes: list[Change]) -> Iterator[tuple[str, list[Change]]]:

@@ -433,6 +433,12 @@ def _risk_rows(
     project: Project, history: History | None, today: datetime.date, link: Linker, config: Config, unreviewed: set[str]
 ) -> list[RiskRow]:
     """Every open scored risk, highest score first."""
+    # Which milestones name each id, built once: asking every milestone per risk is quadratic.
+    named_by: dict[str, set[str]] = {}
+    for milestone in project.of_type("milestone"):
+        if milestone.id:
+            for target in _references(milestone, config):
+                named_by.setdefault(target, set()).add(milestone.id)
     milestone_ids = {d.id for d in project.of_type("milestone") if d.id}
     rows: list[RiskRow] = []
     for risk in project.of_type("risk"):
@@ -460,7 +466,7 @@ def _risk_rows(
                 "review_age_days": (today - reviewed_on).days if reviewed_on else None,
                 "mitigated": has_mitigation(risk),
                 "overdue_review": risk.path in unreviewed,
-                "milestones": _linked(project, risk, milestone_ids, config),
+                "milestones": _linked(risk, milestone_ids, named_by, config),
                 "score_trend": _score_trend(state, config.types[risk.type] if risk.type else None),
             }
         )
@@ -474,11 +480,11 @@ def _score_trend(state: FileHistory | None, type_config: TypeConfig | None) -> l
     return [{"date": day, "score": value} for day, value in trends.score_trend(state, type_config)]
 
 
-def _linked(project: Project, risk: Document, milestone_ids: set[str], config: Config) -> list[str]:
+def _linked(risk: Document, milestone_ids: set[str], named_by: dict[str, set[str]], config: Config) -> list[str]:
     """The milestones a risk names in its reference fields, and those that name it in theirs."""
     found = {target for target in _references(risk, config) if target in milestone_ids}
     if risk.id:
-        found |= {m.id for m in project.of_type("milestone") if m.id and risk.id in _references(m, config)}
+        found |= named_by.get(risk.id, set())
     return sorted(found, key=natural_key)
 
 

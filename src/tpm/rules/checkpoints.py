@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from tpm.diagnostic import Finding
 from tpm.model import Document
 from tpm.rules.registry import Context, rule
+from tpm.wording import item_name
 
 
 @rule("invalid-checkpoint", "TPM007", "error")
@@ -25,12 +26,7 @@ def invalid_checkpoint(document: Document, ctx: Context) -> Iterator[Finding]:
     """
     if document.checkpoints is None or not document.has_front_matter:
         return
-    kind = _singular(document.checkpoints)
+    kind = item_name(document.checkpoints)
     for item in document.body.tasks:
         if item.date_problem:
             yield Finding(document.path, item.line, item.column, f"{kind} {item.date_problem}")
-
-
-def _singular(heading: str) -> str:
-    """`checkpoints` -> `checkpoint`, `action items` -> `action item`: how one item is named."""
-    return heading[:-1] if heading.endswith("s") and not heading.endswith("ss") else heading

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from tpm.config import CLOSED, DONE, DROPPED, DUE, START
 from tpm.diagnostic import Finding
 from tpm.model import Document, Project, role_date, role_field, role_of, status_of
-from tpm.rules.checkpoints import _singular
 from tpm.rules.registry import Context, rule
+from tpm.wording import item_name
 
 
 @rule("plan-contradiction", "TPM105", "warning", scope="project", options={"field": "depends_on"})
@@ -54,7 +54,7 @@ def _open_checkpoints(document: Document, name: str, ctx: Context) -> Iterator[F
     if document.checkpoints is None or role_field(document, ctx.config, DUE) is None:
         return  # without a due role, the items are follow-ups that outlive the document
     status = status_of(document, ctx.config)
-    kind = _singular(document.checkpoints)
+    kind = item_name(document.checkpoints)
     for item in document.body.tasks:
         if not item.done:
             yield Finding(
@@ -101,7 +101,7 @@ def _checkpoints_after_due(document: Document, name: str, ctx: Context) -> Itera
     due = role_date(document, ctx.config, DUE)
     if due is None or document.checkpoints is None:
         return
-    kind = _singular(document.checkpoints)
+    kind = item_name(document.checkpoints)
     for item in document.body.tasks:
         if item.date is not None and item.date > due:
             yield Finding(
