@@ -771,8 +771,11 @@ def check_gantt_strict(markdown: str) -> None:
     unique generated id and ISO dates in order."""
     for chart in MERMAID.findall(markdown):
         lines = chart.split("\n")
-        if lines[0] == "xychart-beta":  # the trends: our words, dates and numbers only
-            for line in lines[1:]:
+        if lines[0] == "---":  # the trends: a fixed colour header, then our words, dates and numbers only
+            assert lines[:4] == ["---", "config:", "  themeVariables:", "    xyChart:"], chart
+            assert re.fullmatch(r'      plotColorPalette: "#[0-9a-f]{6}(, #[0-9a-f]{6})*"', lines[4]), chart
+            assert lines[5:7] == ["---", "xychart-beta"], chart
+            for line in lines[7:]:
                 assert _XYCHART_LINE.fullmatch(line), line
             continue
         assert lines[0] == "gantt", chart

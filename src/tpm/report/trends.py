@@ -165,22 +165,43 @@ def render(trends: Trends | None, as_of: datetime.date) -> list[str]:
     back = min(RECENT, len(weeks) - 1)
     lines = [
         *_chart(
-            "Checkpoints done of total, weekly", labels, "Checkpoints", max(total), [("bar", done), ("line", total)]
+            "Checkpoints done of total, weekly",
+            labels,
+            "Checkpoints",
+            max(total),
+            [("bar", done), ("line", total)],
+            BURNUP_COLOURS,
         ),
         "",
         _burnup_sentence(done[-1], total[-1], done[-1] - done[-1 - back], back, as_of),
         "",
-        *_chart("Open risk exposure, weekly", labels, "Sum of scores", max(exposure), [("line", exposure)]),
+        *_chart(
+            "Open risk exposure, weekly", labels, "Sum of scores", max(exposure), [("line", exposure)], EXPOSURE_COLOURS
+        ),
         "",
         _exposure_sentence(exposure[-1], count[-1], exposure[-1 - back], back, as_of),
     ]
     return lines
 
 
-def _chart(title: str, labels: str, axis: str, top: int, series: list[tuple[str, list[int]]]) -> list[str]:
+# Series colours, in series order: Mermaid's default palette starts with a pale lavender
+# that a line on white barely shows. Mermaid reads them from the chart's own front-matter.
+BURNUP_COLOURS = "#54aeff, #0550ae"  # ticked (bars, light blue), all (line, dark blue)
+EXPOSURE_COLOURS = "#cf222e"  # red: exposure is what should go down
+
+
+def _chart(
+    title: str, labels: str, axis: str, top: int, series: list[tuple[str, list[int]]], colours: str
+) -> list[str]:
     """A fenced Mermaid xychart: only our own words, dates and numbers go into it."""
     return [
         "```mermaid",
+        "---",
+        "config:",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{colours}"',
+        "---",
         "xychart-beta",
         f'    title "{title}"',
         f"    x-axis [{labels}]",
