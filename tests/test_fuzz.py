@@ -800,7 +800,7 @@ def check_gantt_strict(markdown: str) -> None:
         assert len(ids) == len(set(ids)), chart
 
 
-_OUR_HTML = re.compile(r"</?details>|<summary>\d+ findings? the sections above do not show</summary>")
+_OUR_HTML = re.compile(r"</?details>|<summary>\d+ (findings? the sections above do not show|more items?)</summary>")
 
 
 def check_report_markdown(markdown: str) -> None:

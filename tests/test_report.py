@@ -251,7 +251,9 @@ def hostile(tmp_path):
 def test_hostile_titles_break_no_table_chart_or_html(hostile):
     report = run_tpm(hostile, "report", "--today", TODAY).out
     check_gantt(report)
-    ours = re.sub(r"(?m)^(</?details>|<summary>\d+ findings? the sections above do not show</summary>)$", "", report)
+    ours = re.sub(
+        r"(?m)^(</?details>|<summary>\d+ (findings? the sections above do not show|more items?)</summary>)$", "", report
+    )
     assert "<script" not in ours and "<" not in ours.replace("&lt;", "")
     for line in report.splitlines():
         if line.startswith("|"):  # every row has as many cells as its table's header
@@ -408,3 +410,18 @@ def test_no_rule_slug_or_line_number_outside_the_appendix(project, request):
         assert not [slug for slug in slugs if re.search(rf"(?<![\w/-]){re.escape(slug)}(?![\w-])", line)], line
     if project == "realistic":  # the appendix does carry them, so the check above can fail
         assert RULE_WORDS.search(appendix) and "dependency-cycle" in appendix
+
+
+def test_a_long_attention_list_shows_fifteen_and_folds_the_rest(tmp_path):
+    config = (
+        '[types.task]\npaths = ["backlog/*.md"]\n[types.task.lifecycle]\nactive = ["doing"]\n'
+        '[types.task.dates]\ndue = "due"\n'
+    )
+    files = {".tpm.toml": config}
+    for n in range(1, 21):
+        files[f"backlog/T-{n}-a.md"] = f"---\nid: T-{n}\ntitle: A\nstatus: doing\ndue: 2026-11-{n:02d}\n---\n"
+    repo = make_repo(tmp_path / "repo", files, date="2026-11-26T12:00:00+00:00")
+    attention = _section(run_tpm(repo, "report", "--today", TODAY).out, "Needs attention")
+    shown, folded = attention.split("\n<details>\n<summary>5 more items</summary>\n\n", 1)
+    assert len(re.findall(r"^- ", shown, re.M)) == 15 and len(re.findall(r"^- ", folded, re.M)) == 5
+    assert folded.rstrip().endswith("</details>")

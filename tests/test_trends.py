@@ -267,6 +267,10 @@ def test_without_history_or_enough_of_it_no_chart(repo):
         "open_risks": [],
     }
     assert render(None, TODAY) == ["Trends need git history: run without --no-history to see them."]
+    nothing = {"weeks": [], "checkpoints_done": [], "checkpoints_total": [], "risk_exposure": [], "open_risks": []}
+    assert render(nothing, TODAY) == [  # history read, but no document to follow (a repository of ADRs, say)
+        "Nothing to draw over time: no document has checkpoints under a due date, or a risk score."
+    ]
     run, history = read(repo)
     early = weekly(run.project, history, run.config, datetime.date(2026, 11, 5))  # a single week point: 11-05
     assert early["weeks"] == ["2026-11-05"]

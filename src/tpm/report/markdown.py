@@ -138,13 +138,30 @@ def _milestones(milestones: list[MilestoneRow], today: datetime.date) -> list[st
     return [*out, "", *gantt.render(milestones, today), ""]
 
 
+ATTENTION_SHOWN = 15  # past this, the rest of the list is folded away
+
+
 def _attention(items: list[AttentionItem], history: bool) -> list[str]:
-    """Schedule and history findings not shown in the tables, as who, what and which document."""
+    """Schedule and history findings not shown in the tables, as who, what and which
+    document, errors first; a long list shows its first items and folds the rest."""
     out = ["## Needs attention", ""]
+    lines = []
     for item in sorted(items, key=lambda i: (i["severity"] != "error", natural_key(i["id"] or ""), i["path"])):
         who = f"**{_owner(item['owner'])}**" if item["owner"] else "**no owner**"
         title = f" {cell(item['title'])}" if item["title"] else ""
-        out.append(f"- {who} · {_link(item['id'] or item['path'], item['link'])}{title}: {cell(item['message'])}")
+        lines.append(f"- {who} · {_link(item['id'] or item['path'], item['link'])}{title}: {cell(item['message'])}")
+    out += lines[:ATTENTION_SHOWN]
+    if len(lines) > ATTENTION_SHOWN:
+        rest = len(lines) - ATTENTION_SHOWN
+        out += [
+            "",
+            "<details>",
+            f"<summary>{plural(rest, 'more item')}</summary>",
+            "",
+            *lines[ATTENTION_SHOWN:],
+            "",
+            "</details>",
+        ]
     if not history:
         out += [*([""] if items else []), "Stale work and reviews were not checked: git history was not read."]
     elif not items:

@@ -157,6 +157,8 @@ def render(trends: Trends | None, as_of: datetime.date) -> list[str]:
     if trends is None:
         return ["Trends need git history: run without --no-history to see them."]
     weeks = trends["weeks"]
+    if not weeks:
+        return ["Nothing to draw over time: no document has checkpoints under a due date, or a risk score."]
     if len(weeks) < 2:
         return [f"Not enough history yet for weekly trends (as of {as_of.isoformat()}): they need two weeks of it."]
     labels = ", ".join(f'"{week[5:]}"' for week in weeks)
