@@ -371,6 +371,27 @@ def agenda(owner: str | None, days: int, output_format: str, today: str | None, 
     return 0
 
 
+@cli.command()
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Talk over stdin and stdout (the default and only way; accepted for editors that pass it).",
+)
+def lsp(stdio: bool) -> int:
+    """Run the language server over stdio: tpm's diagnostics as you type, with completion,
+    hover, go-to-definition and quick fixes (needs the lsp extra: pip install 'tpm[lsp]')."""
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        click.echo("tpm lsp needs the lsp extra: pip install 'tpm[lsp]'", err=True)
+        return 2
+    from tpm.lsp.server import serve
+
+    serve()
+    return 0
+
+
 @cli.command("rules")
 def list_rules() -> None:
     """List every rule: code, slug, default severity and what it checks."""
