@@ -59,7 +59,7 @@ def test_created_and_last_change():
         ("Some notes here.   \n\n\n", False),  # trailing spaces, blank lines
         ("  Some\tnotes here.\n", False),  # indented, a tab
         ("Some notes there.\n", True),  # a word
-        ("Somenotes here.\n", True),  # two words joined: not the same text
+        ("Somenotes here.\n", False),  # a space removed: whitespace only, as `git diff -w` sees it
         ("- Some notes here.\n", True),
     ],
 )

@@ -84,7 +84,7 @@ Point = list[Any]
 # A move of `due` to a later date ("from" is a keyword, hence the functional form).
 Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": int})
 
-CACHE_FORMAT = "tpm-history/7"
+CACHE_FORMAT = "tpm-history/8"
 
 # The assessment that a review covers, besides the type's status field (SPEC §2): the
 # score's two fields, and the mitigation, a field or a body section.
@@ -106,6 +106,10 @@ _CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
 _TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t]")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_MARK_STARTS = frozenset(" \t#-*+0123456789")  # how a heading or a task item line can begin
+# Whitespace to git's `diff -w`: a version that differs from the last only in these bytes
+# (spaces, tabs, line breaks) is no activity.
+_WHITESPACE = b" \t\n\r\x0b\x0c"
 _LONG = 64  # a tracked value longer than this is kept as its digest: it is only ever compared
 
 SHALLOW_ADVICE = (
@@ -202,7 +206,7 @@ class Snapshot:
     sections: dict[str, str]  # tracked section's heading key -> its text, whitespace-folded
     task_lines: list[str]  # the stripped text of every task-item line
     text_digest: str  # of the whole text as it is
-    folded_digest: str  # of the whole text, whitespace-folded: a change of whitespace alone is none
+    folded_digest: str  # of the whole text without its whitespace: a change of whitespace alone is none
     checkpoints: tuple[int, int]  # (done, total) task items under a tracked checkpoints heading
 
 
@@ -215,15 +219,15 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
     source = split_source(raw)
     fields: Fields = {}
     if source.front_matter is not None and tracking.fields:
-        scanned = _scanned_fields(source.front_matter, tracking.fields)
-        fields = scanned if scanned is not None else _loaded_fields(source.front_matter, tracking.fields)
+        fields = dict(_tracked_fields(source.front_matter, tracking.fields))
     sections: dict[str, list[str]] = {}
     within: tuple[str, int] | None = None  # the tracked section we are in: (heading key, level)
     checkpoints: int | None = None  # the level of the checkpoints heading we are under
     tasks: list[str] = []
     done = total = 0
     for line in source.body.split("\n"):
-        heading = _HEADING.match(line)
+        marked = line[:1] in _MARK_STARTS  # most lines (prose, tables, code) can be neither
+        heading = _HEADING.match(line) if marked else None
         if heading:
             depth, key = len(heading.group(1)), heading_key(heading.group(2))
             if key in tracking.checkpoints:
@@ -238,7 +242,7 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
                 within = None
         if within is not None:
             sections[within[0]].append(line.strip())
-        task = _TASK_LINE.match(line)
+        task = _TASK_LINE.match(line) if marked else None
         if task:
             tasks.append(line.strip())
             if checkpoints is not None:
@@ -251,9 +255,17 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
         {key: " ".join(" ".join(lines).split()) for key, lines in sections.items()},
         tasks,
         text_digest,
-        _digest(" ".join(source.text.split())) if source.readable else text_digest,
+        hashlib.sha1(raw.translate(None, _WHITESPACE)).hexdigest()[:16] if source.readable else text_digest,
         (done, total),
     )
+
+
+@lru_cache(maxsize=1 << 12)
+def _tracked_fields(front_matter: str, tracked: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The tracked fields of a front-matter, remembered: most commits change a document's
+    body or one field, so the same front-matter comes back version after version."""
+    scanned = _scanned_fields(front_matter, tracked)
+    return tuple((scanned if scanned is not None else _loaded_fields(front_matter, tracked)).items())
 
 
 def _scanned_fields(front_matter: str, tracked: frozenset[str]) -> Fields | None:
@@ -324,6 +336,13 @@ def _as_text(value: object) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_digest(line: str) -> str:
+    """A task line's digest. Most lines of a version stand unchanged in the next one, so
+    each distinct line is hashed once per run, not once per version."""
+    return _digest(line)
 
 
 def _digest(text: str) -> str:
@@ -422,7 +441,7 @@ class FileHistory:
             if name in tracking.moves and old is not None and new is not None and _is_date(old) and _is_date(new):
                 self.moves.setdefault(name, []).append([date, old, new])
         self.values = values
-        lines = [_digest(line) for line in snap.task_lines]
+        lines = [_line_digest(line) for line in snap.task_lines]
         self.line_since = {line: self.line_since.get(line, date) for line in lines}
         if tracking.checkpoints or tracking.trended:
             trend = {name: values[name] for name in sorted(tracking.trended) if name in values}
@@ -500,7 +519,7 @@ class FileHistory:
 
     def unchanged_since(self, line: str) -> str | None:
         """The date since which this task line (stripped) has stood as it is, if known."""
-        return self.line_since.get(_digest(line))
+        return self.line_since.get(_line_digest(line))
 
     def copy(self) -> FileHistory:
         return copy.deepcopy(self)
