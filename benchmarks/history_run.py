@@ -1,20 +1,29 @@
 """Time tpm's git-history reading against a floor and a naive baseline, in the same run.
 
-    python benchmarks/history_run.py [--documents 5000] [--commits 50000] [--repeat 3] [--sample 100]
+    python benchmarks/history_run.py [--documents 5000] [--commits 50000] [--repeat 3] [--sample 100] [--large]
 
 On a repository made by history_generate.py (built once into benchmarks/work/, which git
 ignores), each round times, one after another:
 
 - floor: benchmarks/history_floor.py, one `git log --name-only` pass that stops when every
   document has been seen, plus reading and YAML-parsing every document;
+- full floor: benchmarks/history_floor_full.py, one FULL `git log --raw` over project/
+  plus one `git cat-file --batch` streaming every version it names, overlapped with
+  reading and YAML-parsing every document: the least work that reads what tpm reads;
+- diffs: `git log -p -U0 -- project/` streamed and dropped, the other way to read every
+  version (for comparison only);
 - cold: `tpm check --no-cache` (history and documents read afresh);
 - warm: `tpm check` with the caches that the previous run left;
 - report: `tpm report` on the same warm caches;
 
 and once, the naive baseline: GitPython's `iter_commits(paths=f, max_count=1)` for a
 sample of documents, extrapolated to all of them. Goals: cold <= 1.5x floor, warm <=
-0.35x cold, cold at least 50x faster than the naive baseline, report <= 1.2x warm check.
-Ratios are of medians.
+0.35x cold, cold at least 50x faster than the naive baseline, report <= 1.5x warm check,
+cold <= 1.3x full floor (1.5x on the large corpus). Ratios are of medians.
+
+`--large` uses history_generate.py's large corpus (real-sized documents, small edits;
+default 1,000 documents and 40,000 commits) in its own work folder. Once, after the
+rounds, the full floor's parts are timed one after another (`--phases`) and printed.
 """
 
 from __future__ import annotations
@@ -56,16 +65,27 @@ def naive_per_file(repo: Path, sample: int, seed: int) -> tuple[float, int]:
     return (time.perf_counter() - start) / len(chosen), len(paths)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _documents(repo: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "project/"], cwd=repo, capture_output=True, text=True, check=True)
+    return [p for p in listed.stdout.splitlines() if p.endswith(".md") and not p.endswith("README.md")]
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--documents", type=int, default=5000)
-    parser.add_argument("--commits", type=int, default=50000)
+    parser.add_argument("--documents", type=int, default=None, help="default 5000 (1000 with --large)")
+    parser.add_argument("--commits", type=int, default=None, help="default 50000 (40000 with --large)")
+    parser.add_argument("--large", action="store_true", help="real-sized documents with small edits")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sample", type=int, default=100, help="documents timed for the naive baseline")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.documents is None:
+        args.documents = 1000 if args.large else 5000
+    if args.commits is None:
+        args.commits = 40000 if args.large else 50000
 
-    repo = HERE / "work" / f"history-{args.documents}-{args.commits}-{args.seed}"
+    kind = "history-large" if args.large else "history"
+    repo = HERE / "work" / f"{kind}-{args.documents}-{args.commits}-{args.seed}"
     if not (repo / ".git").is_dir():
         print(f"generating {repo} ...", flush=True)
         subprocess.run(
@@ -79,28 +99,44 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.commits),
                 "--seed",
                 str(args.seed),
+                *(["--large"] if args.large else []),
             ],
             check=True,
         )
     tpm = ["tpm", "check", "--today", TODAY]
     floor_command = [sys.executable, str(HERE / "history_floor.py"), str(repo)]
+    full_command = [sys.executable, str(HERE / "history_floor_full.py"), str(repo)]
     timed(floor_command, repo)  # warm the file cache and .pyc files for every contestant
     timed([*tpm, "--no-cache"], repo)
-    floors, colds, warms, reports = [], [], [], []
+    corpus = subprocess.run(full_command, cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    floors, fulls, diffs, colds, warms, reports = [], [], [], [], [], []
     for _ in range(args.repeat):
         floors.append(timed(floor_command, repo))
+        fulls.append(timed(full_command, repo))
+        diffs.append(timed([*full_command, "--diffs"], repo))
         colds.append(timed([*tpm, "--no-cache"], repo))
         timed(tpm, repo)  # leaves the caches for this HEAD
         warms.append(timed(tpm, repo))
         reports.append(timed(["tpm", "report", "--today", TODAY], repo))
+    phases = subprocess.run([*full_command, "--phases"], cwd=repo, capture_output=True, text=True, check=True).stdout
     per_file, count = naive_per_file(repo, args.sample, args.seed)
     naive = per_file * count
 
-    floor, cold, warm, report = (statistics.median(x) for x in (floors, colds, warms, reports))
+    full_goal = 1.5 if args.large else 1.3
+    floor, full, diff, cold, warm, report = (
+        statistics.median(x) for x in (floors, fulls, diffs, colds, warms, reports)
+    )
+    sizes = [(repo / p).stat().st_size for p in _documents(repo)]
     print(f"\nPython {platform.python_version()}, {platform.system()} {platform.machine()}, {os.cpu_count()} cores")
-    print(f"{args.documents} documents, {args.commits} commits (seed {args.seed}); median of {args.repeat} rounds\n")
+    print(
+        f"{args.documents} {'large ' if args.large else ''}documents, {args.commits} commits (seed {args.seed}); "
+        f"median of {args.repeat} rounds"
+    )
+    print(f"documents average {sum(sizes) / len(sizes) / 1000:.1f} KB; full floor read: {corpus}\n")
     print("| measure | seconds |\n| --- | ---: |")
     print(f"| floor: log pass + read and parse | {floor:.2f} |")
+    print(f"| full floor: full log --raw + cat-file every version + read and parse | {full:.2f} |")
+    print(f"| history as diffs: log -p -U0 streamed | {diff:.2f} |")
     print(f"| tpm check --no-cache (cold) | {cold:.2f} |")
     print(f"| tpm check (warm) | {warm:.2f} |")
     print(f"| tpm report (warm) | {report:.2f} |")
@@ -110,10 +146,17 @@ def main(argv: list[str] | None = None) -> int:
         ("warm / cold", warm / cold, "<= 0.35", warm / cold <= 0.35),
         ("naive / cold", naive / cold, ">= 50", naive / cold >= 50),
         ("report / warm check", report / warm, "<= 1.5", report / warm <= 1.5),
+        ("cold / full floor", cold / full, f"<= {full_goal}", cold / full <= full_goal),
     ]
     print("| ratio | value | goal | met |\n| --- | ---: | --- | --- |")
     for name, value, goal, met in goals:
         print(f"| {name} | {value:.2f} | {goal} | {'yes' if met else 'NO'} |")
+    print(f"| diffs / full floor (context) | {diff / full:.2f} | | |")
+    print("\nfull floor, parts one after another (one run):\n")
+    print("| part | seconds |\n| --- | ---: |")
+    for line in phases.splitlines()[1:]:
+        name, seconds = line.rsplit(": ", 1)
+        print(f"| {name} | {seconds.removesuffix(' s')} |")
     return 0 if all(met for *_, met in goals) else 1
 
 

@@ -34,6 +34,24 @@ FORMAT = "tpm-documents/6"
 _NOT_A_DOCUMENT = "-"
 
 
+def fingerprint(config: Config, schemas: Schemas) -> str:
+    """What a parse depends on besides the file: tpm's version, the types and every
+    effective schema (reading every user schema file)."""
+    effective = [schemas.effective(t) for t in sorted(config.types)]
+    text = json.dumps(
+        [
+            __version__,
+            config.type_key,
+            repr(sorted(config.types.items())),
+            effective,
+            sorted(schemas.sources.items()),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
 class DocumentCache:
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
@@ -45,19 +63,7 @@ class DocumentCache:
 
     def use_fingerprint(self, config: Config, schemas: Schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
-        effective = [schemas.effective(t) for t in sorted(config.types)]  # also reads every user schema file
-        fingerprint = json.dumps(
-            [
-                __version__,
-                config.type_key,
-                repr(sorted(config.types.items())),
-                effective,
-                sorted(schemas.sources.items()),
-            ],
-            sort_keys=True,
-            default=str,
-        )
-        self._key = hashlib.sha1(fingerprint.encode()).hexdigest()
+        self._key = fingerprint(config, schemas)
         data = cachefile.load(self.path, self.git_dir, FORMAT)
         if data is not None and data.get("key") == self._key and isinstance(data.get("entries"), dict):
             self._stored = data["entries"]

@@ -90,8 +90,19 @@ class SourceFile:
 
 def read_source(abs_path: str | bytes) -> SourceFile | None:
     """Read and split a file. Returns None when the file vanished since it was listed."""
+    data = read_bytes(abs_path)
+    if not isinstance(data, bytes):
+        return data
+    source = split_source(data)
+    source.raw = data
+    return source
+
+
+def read_bytes(abs_path: str | bytes) -> bytes | SourceFile | None:
+    """A file's bytes, not yet split; an unreadable file's `SourceFile` (its problem
+    says why); None when the file vanished since it was listed."""
     try:
-        data = read_regular(abs_path, MAX_FILE_BYTES)
+        return read_regular(abs_path, MAX_FILE_BYTES)
     except TooLarge as exc:
         return oversized(exc.size)
     except NotRegular:
@@ -106,9 +117,6 @@ def read_source(abs_path: str | bytes) -> SourceFile | None:
         return None
     except OSError as exc:
         return _unreadable(f"cannot read file: {exc.strerror or exc}")
-    source = split_source(data)
-    source.raw = data
-    return source
 
 
 def oversized(size: int) -> SourceFile:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,17 @@ from typing import Any, Protocol, TypeAlias
 from tpm import git, yamlload
 from tpm.config import Config, TypeConfig
 from tpm.discover import Candidate
-from tpm.document import Body, Problem, SourceFile, load_front_matter, oversized, parse_body, read_source, split_source
+from tpm.document import (
+    Body,
+    Problem,
+    SourceFile,
+    load_front_matter,
+    oversized,
+    parse_body,
+    read_bytes,
+    read_source,
+    split_source,
+)
 from tpm.schema import Schemas
 from tpm.templates import template_placeholders
 from tpm.vocabulary import parse_iso_date
@@ -282,7 +292,15 @@ class Project:
         return {document.path: document for document in self.documents}
 
     def of_type(self, type_name: str) -> list[Document]:
-        return [d for d in self.documents if d.type == type_name]
+        return list(self._by_type.get(type_name, ()))
+
+    @cached_property
+    def _by_type(self) -> dict[str | None, list[Document]]:
+        """Type -> its documents, in path order: one pass, however often `of_type` is asked."""
+        index: dict[str | None, list[Document]] = {}
+        for document in self.documents:
+            index.setdefault(document.type, []).append(document)
+        return index
 
     @cached_property
     def references(self) -> list[Reference]:
@@ -447,17 +465,23 @@ def load_project(
     config: Config,
     cache: DocumentStore | None = None,
     contents: Mapping[str, bytes] | None = None,
+    read: Sequence[Read] | None = None,
+    schemas: Schemas | None = None,
 ) -> Project:
     """Every candidate read and checked; `contents` gives some files' bytes in place of the
-    work tree's (the index's version, for --staged)."""
-    schemas = Schemas(config, root)
+    work tree's (the index's version, for --staged); `read`, what `read_candidates` already
+    read of each candidate (a file that was not read as bytes is read again)."""
+    schemas = schemas if schemas is not None else Schemas(config, root)
     if cache is not None:
         cache.use_fingerprint(config, schemas)
     documents: list[Document] = []
     missing: list[Candidate] = []
     contents = contents or {}
-    for candidate in candidates:
-        document = load_document(root, candidate, config, schemas, cache, source_bytes=contents.get(candidate.path))
+    for index, candidate in enumerate(candidates):
+        given = contents.get(candidate.path)
+        if given is None and read is not None and isinstance(read[index], bytes):
+            given = read[index]  # type: ignore[assignment]  # just checked: bytes
+        document = load_document(root, candidate, config, schemas, cache, source_bytes=given)
         if document is not None:
             documents.append(document)
         elif candidate.path not in contents:
@@ -472,6 +496,21 @@ def load_project(
         documents.sort(key=lambda d: d.path)
     _give_placeholders(root, config, documents)
     return Project(root, config, documents)
+
+
+Read: TypeAlias = bytes | SourceFile | None  # a candidate's bytes, an unreadable file's SourceFile, or None: gone
+
+
+def read_candidates(root: Path, candidates: Sequence[Candidate], contents: Mapping[str, bytes] | None) -> list[Read]:
+    """What each candidate holds, read once and not yet split: its bytes (from `contents`
+    when given there, else the work tree), the `SourceFile` of a file that cannot be read,
+    or None when it is gone from the work tree."""
+    contents = contents or {}
+    found: list[Read] = []
+    for candidate in candidates:
+        given = contents.get(candidate.path)
+        found.append(given if given is not None else read_bytes(git.fs_path(root, candidate.path)))
+    return found
 
 
 def _give_placeholders(root: Path, config: Config, documents: list[Document]) -> None:

@@ -16,10 +16,13 @@ from pathlib import Path
 from tpm import engine, git
 from tpm.config import Config, load_config
 from tpm.discover import discover
-from tpm.doccache import DocumentCache
-from tpm.history import History, HistoryReader
-from tpm.model import Project, load_project
+from tpm.doccache import DocumentCache, fingerprint
+from tpm.errors import UsageError
+from tpm.history import SHALLOW_ADVICE, History, HistoryReader
+from tpm.model import Project, load_project, read_candidates
+from tpm.resultcache import ResultCache, run_key
 from tpm.rules import rule_defaults
+from tpm.schema import Schemas
 from tpm.today import resolve_today
 
 
@@ -28,11 +31,18 @@ class Run:
     root: Path
     config: Config
     today: datetime.date
-    project: Project
     result: engine.Result
+    # Builds the project model on its first call and returns the same one after: a run
+    # answered from the result cache builds it only when a caller asks (the commit gate).
+    _project: Callable[[], Project] = field(repr=False)
     # Reads the history index on its first call and returns the same one after; None
     # when history is not read (--no-history, or nothing needs it).
     _history: Callable[[], History] | None = field(default=None, repr=False)
+
+    @property
+    def project(self) -> Project:
+        """The project model, built now if the run was answered from the result cache."""
+        return self._project()
 
     @property
     def history(self) -> History | None:
@@ -68,13 +78,48 @@ def lint(options: Options) -> Run:
     candidates = discover(root, config, staged=options.staged)
     state = git.repository_state(root)
     wants_history = any(rule.scope == "history" for rule in rules)
-    reader = None
-    if not options.no_history and (wants_history or options.history_wanted):
+    reads_history = not options.no_history and (wants_history or options.history_wanted)
+    # The result cache answers check (not the report, which wants the model and history).
+    results = None if options.no_cache or options.history_wanted else ResultCache(state.git_dir)
+
+    def start_history() -> HistoryReader | None:
+        if not reads_history:
+            return None
         paths = [c.path for c in candidates]
-        reader = HistoryReader(root, state, config, paths, not options.no_cache, options.staged)
-    cache = None if options.no_cache else DocumentCache(state.git_dir)
+        return HistoryReader(root, state, config, paths, not options.no_cache, options.staged)
+
+    # Without a result cache to ask first, git's log pass starts now, on the other core,
+    # while the files are read and parsed; with one, only once the files' key missed it.
+    early = start_history() if results is None else None
     contents = git.staged_contents(root) if options.staged else None
-    project = load_project(root, candidates, config, cache, contents)
+    read = read_candidates(root, candidates, contents)
+    schemas = Schemas(config, root)
+    cache = None if options.no_cache else DocumentCache(state.git_dir)
+
+    def build() -> Project:
+        return load_project(root, candidates, config, cache, contents, read, schemas)
+
+    key = None
+    if results is not None:
+        if state.shallow and reads_history:
+            raise UsageError(SHALLOW_ADVICE)  # as the history reader would
+        key = run_key(
+            root,
+            config,
+            fingerprint(config, schemas),
+            rules,
+            when,
+            state.head,
+            options.staged,
+            reads_history,
+            candidates,
+            read,
+        )
+        cached = results.load(key, when, candidates) if key is not None else None
+        if cached is not None:
+            return Run(root, config, when, cached, functools.cache(build))
+    reader = early if results is None else start_history()
+    project = build()
     history = functools.cache(functools.partial(reader.finish, project, when)) if reader else None
     result = engine.run(
         project,
@@ -85,4 +130,6 @@ def lint(options: Options) -> Run:
     )
     if cache is not None:
         cache.save()
-    return Run(root, config, when, project, result, history)
+    if results is not None and key is not None:
+        results.save(key, result, candidates)
+    return Run(root, config, when, result, lambda: project, history)

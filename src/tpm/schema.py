@@ -85,6 +85,10 @@ class Schemas:
     def __init__(self, config: Config, root: Path) -> None:
         self._config = config
         self._root = Path(root)
+        # (type, undefined key) -> the defined field it is a near miss of: a project's own
+        # keys (`team`, `budget`) come back in every document, and each answer costs edit
+        # distances against every defined name.
+        self._near_misses: dict[tuple[str, str], str | None] = {}
         self._validators: dict[str, Draft202012Validator] = {}
         self._defined: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._registry: SchemaRegistry | None = None
@@ -244,7 +248,9 @@ class Schemas:
         for key in data:
             if key in names or key in rejected or any(_search(pattern, key) for pattern in patterns):
                 continue
-            suggestion = closest(key, names)
+            if (type_name, key) not in self._near_misses:
+                self._near_misses[type_name, key] = closest(key, names)
+            suggestion = self._near_misses[type_name, key]
             if suggestion is not None:
                 mark = key_marks.get((key,), Mark(1, 1))
                 message = f"unknown field `{_cut(key)}`; did you mean `{suggestion}`?"
