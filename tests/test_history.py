@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import subprocess
 
 import pytest
 
 from helpers import git, git_env, make_repo, run_tpm, write_files
+from tpm import history
+from tpm.config import Config, builtin_types
+from tpm.discover import discover
+from tpm.errors import UsageError
+from tpm.model import load_project
 
 TODAY = "2026-11-27"
 MILESTONE = "---\nid: M-1\ntitle: Launch\nstatus: in-progress\ndue: {due}\n---\n# Launch\n"
@@ -340,3 +347,45 @@ def test_the_report_shows_the_last_review_the_rule_judges(tmp_path):
     report = json.loads(run_tpm(repo, "report", "--format", "json", "--today", TODAY).out)
     [row] = report["risks"]["top"]
     assert (row["last_review"], row["review_age_days"]) == ("2026-10-20", 38)
+
+
+def _reader(repo, parallel=True):
+    from tpm import git as git_module
+
+    config = Config(types=builtin_types("project"))
+    state = git_module.repository_state(repo)
+    return history.HistoryReader(repo, state, config, ["project/milestones/M-1-a.md"], False, parallel=parallel)
+
+
+def test_the_forked_fold_gives_what_the_thread_gives(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\ndue: 2026-12-01\n---\n"})
+    write_files(repo, {"project/milestones/M-1-a.md": "---\nid: M-1\ndue: 2026-12-09\n---\n"})
+    git(repo, "commit", "-qam", "slip", date="2026-11-20T12:00:00+00:00")
+    project = load_project(
+        repo, discover(repo, Config(types=builtin_types("project"))), Config(types=builtin_types("project"))
+    )
+    forked = _reader(repo).finish(project, datetime.date(2026, 11, 27)).files
+    threaded = _reader(repo, parallel=False).finish(project, datetime.date(2026, 11, 27)).files
+    assert forked == threaded and forked["project/milestones/M-1-a.md"].moves == {
+        "due": [["2026-11-20", "2026-12-01", "2026-12-09"]]
+    }
+
+
+def test_a_failure_in_the_forked_fold_is_raised_in_the_parent(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\n---\n"})
+
+    def broken(*args):
+        raise UsageError("git log failed: boom")
+
+    monkeypatch.setattr(history, "_collect_versions", broken)  # the fork inherits it
+    reader = _reader(repo)
+    with pytest.raises(UsageError, match="boom"):
+        reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))
+
+
+def test_a_forked_fold_that_dies_without_an_answer_is_one_clear_error(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\n---\n"})
+    monkeypatch.setattr(history, "_fold_in_child", lambda sending, *args: os._exit(3))
+    reader = _reader(repo)
+    with pytest.raises(UsageError, match="its process ended without an answer"):
+        reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))

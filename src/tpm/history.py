@@ -54,6 +54,7 @@ import copy
 import datetime
 import hashlib
 import json
+import multiprocessing
 import re
 import threading
 from dataclasses import asdict, dataclass, field
@@ -635,8 +636,11 @@ class HistoryReader:
     """Reads history for the document files `paths`, from the cache where it can.
 
     Created before the documents are parsed: the git log pass then runs in a thread (git
-    itself on the other core) while tpm parses, and `finish` folds what it read. A cache
-    hit starts nothing; new commits on top of a cached HEAD are the only ones read.
+    itself on the other core) while tpm parses, and `finish` folds what it read. With
+    `parallel` (the command line's runs), the log pass and the fold run together in a
+    forked process instead, so that folding, which is Python work, uses the second core
+    while this one parses and judges the documents; only the folded states come back. A
+    cache hit starts nothing; new commits on top of a cached HEAD are the only ones read.
     """
 
     def __init__(
@@ -647,6 +651,7 @@ class HistoryReader:
         paths: Iterable[str],
         use_cache: bool = True,
         staged: bool = False,
+        parallel: bool = False,
     ) -> None:
         if state.shallow:
             raise UsageError(SHALLOW_ADVICE)
@@ -659,6 +664,7 @@ class HistoryReader:
         self._collected: _Collected | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._child: _FoldingProcess | None = None
         if self.head is None:
             return  # no commits yet: everything is uncommitted, so everything is new
         cached = _load_cache(self.cache_path, self.git_dir, self.key) if use_cache else None
@@ -670,6 +676,9 @@ class HistoryReader:
             self.files, revisions, wanted = cached[1], f"{cached[0]}..{self.head}", None
         else:
             revisions, wanted = self.head, set(paths)
+        if parallel and "fork" in multiprocessing.get_all_start_methods():
+            self._child = _FoldingProcess(root, self.specs, revisions, wanted, self.files, self.tracking)
+            return
         self._thread = threading.Thread(target=self._collect, args=(revisions, wanted), daemon=True)
         self._thread.start()
 
@@ -681,6 +690,10 @@ class HistoryReader:
 
     def finish(self, project: Project, today: datetime.date) -> History:
         """The history index, with the uncommitted changes of `project`'s files on top."""
+        if self._child is not None:
+            self.files, self._child = self._child.result(), None
+            if self.use_cache and self.head is not None:
+                _save_cache(self.cache_path, self.git_dir, self.key, self.head, self.files)
         if self._thread is not None:
             self._thread.join()
             if self._error is not None:
@@ -695,6 +708,59 @@ class HistoryReader:
         by_path = project.by_path
         uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
         return History(today, self.files, uncommitted, self.tracking)
+
+
+class _FoldingProcess:
+    """The log pass and the fold in a forked child, which sends the folded states back
+    through a pipe (or the exception that stopped it, raised here by `result`)."""
+
+    def __init__(
+        self,
+        root: Path,
+        specs: list[str],
+        revisions: str,
+        wanted: set[str] | None,
+        files: dict[str, FileHistory],
+        tracking: Tracking,
+    ) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receiving, sending = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_fold_in_child, args=(sending, root, specs, revisions, wanted, files, tracking), daemon=True
+        )
+        self._process.start()
+        sending.close()  # the child holds its own end; ours closes so a dead child reads as EOF
+
+    def result(self) -> dict[str, FileHistory]:
+        try:
+            outcome, value = self._receiving.recv()
+        except EOFError:
+            raise UsageError("reading git history failed: its process ended without an answer") from None
+        finally:
+            self._receiving.close()
+            self._process.join()
+        if outcome == "error":
+            raise value
+        return value  # type: ignore[no-any-return]
+
+
+def _fold_in_child(
+    sending: Any,
+    root: Path,
+    specs: list[str],
+    revisions: str,
+    wanted: set[str] | None,
+    files: dict[str, FileHistory],
+    tracking: Tracking,
+) -> None:
+    """What the forked child runs: read, fold, send the states (or the exception)."""
+    try:
+        _fold(root, _collect_versions(root, specs, revisions, wanted), files, tracking)
+        sending.send(("ok", files))
+    except BaseException as exc:  # every failure goes back to the parent, raised there
+        sending.send(("error", exc))
+    finally:
+        sending.close()
 
 
 @dataclass

@@ -86,7 +86,7 @@ def lint(options: Options) -> Run:
         if not reads_history:
             return None
         paths = [c.path for c in candidates]
-        return HistoryReader(root, state, config, paths, not options.no_cache, options.staged)
+        return HistoryReader(root, state, config, paths, not options.no_cache, options.staged, parallel=True)
 
     # Without a result cache to ask first, git's log pass starts now, on the other core,
     # while the files are read and parsed; with one, only once the files' key missed it.
