@@ -569,3 +569,41 @@ def test_a_document_turned_into_a_link_out_of_the_repository_is_not_read(
     shown = [d.to_json() for d in ws.all_diagnostics()]
     assert "SECRET" not in json.dumps(shown)
     assert [d["rule"] for d in shown] == ["dangling-reference"]  # M-2 names M-1, which is gone
+
+
+def test_uris_outside_the_repository_or_in_its_git_folder_are_no_documents(tmp_path: Path) -> None:
+    from tpm.lsp.workspace import config_file, relative_path
+
+    repo = make_repo(tmp_path / "repo", FILES)
+    assert relative_path(repo, uri(repo, M1)) == M1
+    assert relative_path(repo, "untitled:Untitled-1") is None
+    assert relative_path(repo, (tmp_path / "elsewhere.md").as_uri()) is None
+    assert relative_path(repo, repo.as_uri()) is None
+    assert relative_path(repo, (repo / ".git" / "HEAD").as_uri()) is None
+    assert config_file(repo) == ".tpm.toml"  # neither exists: where one would go
+    (repo / "pyproject.toml").write_text("[tool.tpm]\n")
+    assert config_file(repo) == "pyproject.toml"
+
+
+def test_a_new_day_judges_dates_afresh_and_buffers_win_over_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tpm.lsp.workspace import Workspace
+
+    files = {**FILES, M1: FILES[M1].replace("2026-12-18", "2026-11-25")}
+    repo = make_repo(tmp_path / "repo", files)
+    monkeypatch.setenv("TPM_TODAY", TODAY)
+    ws = Workspace.load(repo)
+    assert isinstance(ws, Workspace)
+    assert ws.path_of((tmp_path / "outside.md").as_uri()) is None
+    assert "overdue" not in {d.rule for d in ws.all_diagnostics()}
+    monkeypatch.setenv("TPM_TODAY", "2026-11-30")  # the server ran past midnight
+    assert "overdue" in {d.rule for d in ws.all_diagnostics()}
+    ws.open(M1, files[M1])
+    write_files(repo, {M1: files[M1].replace("planned", "planed")})
+    ws.reread(M1)  # the open buffer is what the editor shows: it wins until closed
+    assert [d.rule for d in ws.all_diagnostics()] == ["overdue"]
+    ws.close(M1)  # and then the disk counts
+    assert sorted(d.rule for d in ws.all_diagnostics()) == ["schema-violation"]
+    ws.reread("notes/todo.md")  # not a document: nothing happens
+    assert "notes/todo.md" not in ws.project.by_path
