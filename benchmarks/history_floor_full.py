@@ -46,13 +46,13 @@ LOG = [
     "--date=raw",
     "--format=%x01%H %cd",
     "--",
-    "project/",
+    "project/",  # the folder: --folder replaces it
 ]
 NULL_SHA = b"0" * 40
 
 
 def documents(repo: Path) -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-z", "project/"], cwd=repo, capture_output=True, check=True)
+    listed = subprocess.run(["git", "ls-files", "-z", LOG[-1]], cwd=repo, capture_output=True, check=True)
     names = listed.stdout.decode().split("\0")
     return [n for n in names if n.endswith(".md") and not n.endswith(("README.md", "index.md"))]
 
@@ -173,7 +173,7 @@ def diffs(repo: Path) -> str:
             "--format=%x01%H %cd",
             "--date=raw",
             "--",
-            "project/",
+            LOG[-1],
         ],
         cwd=repo,
         stdout=subprocess.PIPE,
@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repo", type=Path)
     parser.add_argument("--phases", action="store_true", help="run the parts one after another and time each")
     parser.add_argument("--diffs", action="store_true", help="time only `git log -p -U0` streamed and dropped")
+    parser.add_argument("--folder", default="project/", help="the documents' folder (a real repository's own)")
     args = parser.parse_args(argv)
+    LOG[-1] = args.folder
     if args.diffs:
         print(diffs(args.repo))
     elif args.phases:

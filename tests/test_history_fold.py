@@ -5,11 +5,16 @@ uncommitted changes. No git: the versions are written here."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import asdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fakes import config_of
+from tpm import history
+from tpm.vocabulary import heading_key
 from tpm.history import Change, FileHistory, History, Review, Tracking, pathspecs, snapshot
 
 ASSESSMENT = ("likelihood", "impact", "status", "mitigation", "#mitigation")  # the built-in risk's
@@ -500,3 +505,81 @@ def test_for_path_folds_uncommitted_text_with_the_runs_tracking():
 )
 def test_pathspecs_are_the_folders_of_the_types_git_rules_judge_and_the_root(table, specs):
     assert pathspecs(config_of(table)) == specs
+
+
+# ---------------------------------------------------------------- the body scan's oracle
+
+_ORACLE_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_ORACLE_TASK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t]")
+
+
+def oracle_scan(body: str, tracking: history.Tracking) -> tuple[dict[str, str], list[str], tuple[int, int]]:
+    """The body scan as it was first written: both regexes on every line, one by one. The
+    position-based scan must find exactly the same."""
+    sections: dict[str, list[str]] = {}
+    within: tuple[str, int] | None = None
+    under: int | None = None
+    tasks: list[str] = []
+    done = total = 0
+    for line in body.split("\n"):
+        heading = _ORACLE_HEADING.match(line)
+        if heading:
+            depth, key = len(heading.group(1)), heading_key(heading.group(2))
+            if key in tracking.checkpoints:
+                under = depth
+            elif under is not None and depth <= under:
+                under = None
+            if key in tracking.sections:
+                within = (key, depth)
+                sections.setdefault(key, [])
+                continue
+            if within is not None and depth <= within[1]:
+                within = None
+        if within is not None:
+            sections[within[0]].append(line.strip())
+        task = _ORACLE_TASK.match(line)
+        if task:
+            tasks.append(line.strip())
+            if under is not None:
+                total += 1
+                done += task.group(1) != " "
+    return {key: " ".join(" ".join(lines).split()) for key, lines in sections.items()}, tasks, (done, total)
+
+
+BODY_LINES = st.sampled_from(
+    [
+        "## Checkpoints",
+        "### Checkpoints",
+        "# Mitigation",
+        "## Mitigation ##",
+        "   ## Mitigation",
+        "    ## not a heading (indented four)",
+        "#no space",
+        "## Notes",
+        "### Sub",
+        "#",
+        "- [ ] 2026-12-01 Load test @bob",
+        "- [x] 2026-11-01 Done",
+        "  * [X] nested",
+        "12. [ ] numbered",
+        "- [ ]no space after",
+        "- text with a [ ] box inside",
+        "- [ ] a box [x] twice",
+        "text # not a heading",
+        "| a | [x] | b |",
+        "",
+        "   ",
+        "Plain prose.",
+        "\t- [ ] tabbed",
+        "## Checkpoints\r",
+        "- [ ] crlf\r",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BODY_LINES, max_size=25))
+def test_the_body_scan_finds_what_a_line_by_line_scan_finds(lines):
+    tracking = history.Tracking(sections=frozenset({"mitigation"}), checkpoints=frozenset({"checkpoints"}))
+    body = "\n".join(lines)
+    assert history._scan_body(body, tracking) == oracle_scan(body, tracking)
