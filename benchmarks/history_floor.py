@@ -19,8 +19,8 @@ import yaml
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def documents(repo: Path) -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-z", "project/"], cwd=repo, capture_output=True, check=True)
+def documents(repo: Path, folder: str = "project/") -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z", folder], cwd=repo, capture_output=True, check=True)
     names = listed.stdout.decode().split("\0")
     return [n for n in names if n.endswith(".md") and not n.endswith(("README.md", "index.md"))]
 

@@ -30,9 +30,11 @@ import threading
 import time
 from pathlib import Path
 
-import yaml
 
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history_floor import parse_all
+from history_floor import documents as floor_documents
+
 LOG = [
     "git",
     "log",
@@ -52,20 +54,7 @@ NULL_SHA = b"0" * 40
 
 
 def documents(repo: Path) -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-z", LOG[-1]], cwd=repo, capture_output=True, check=True)
-    names = listed.stdout.decode().split("\0")
-    return [n for n in names if n.endswith(".md") and not n.endswith(("README.md", "index.md"))]
-
-
-def parse_all(repo: Path, paths: list[str]) -> int:
-    parsed = 0
-    for path in paths:
-        text = (repo / path).read_text(encoding="utf-8")
-        if text.startswith("---\n"):
-            end = text.find("\n---\n", 4)
-            yaml.load(text[4:end], Loader=LOADER)
-            parsed += 1
-    return parsed
+    return floor_documents(repo, LOG[-1])
 
 
 def log_blobs(repo: Path, each=None) -> tuple[list[bytes], int]:

@@ -72,6 +72,19 @@ def _documents(repo: Path) -> list[str]:
     return [p for p in listed.stdout.splitlines() if p.endswith(".md") and not p.endswith("README.md")]
 
 
+def history_repo(documents: int, commits: int, seed: int, large: bool = False) -> Path:
+    """The generated repository under benchmarks/work/, built by history_generate.py the
+    first time it is asked for (shared with lsp_run.py)."""
+    kind = "history-large" if large else "history"
+    repo = HERE / "work" / f"{kind}-{documents}-{commits}-{seed}"
+    if not (repo / ".git").is_dir():
+        print(f"generating {repo} ...", flush=True)
+        command = [sys.executable, str(HERE / "history_generate.py"), str(repo), "--documents", str(documents)]
+        command += ["--commits", str(commits), "--seed", str(seed), *(["--large"] if large else [])]
+        subprocess.run(command, check=True)
+    return repo
+
+
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=None, help="default 5000 (1000 with --large)")
@@ -86,25 +99,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     if args.commits is None:
         args.commits = 40000 if args.large else 50000
 
-    kind = "history-large" if args.large else "history"
-    repo = HERE / "work" / f"{kind}-{args.documents}-{args.commits}-{args.seed}"
-    if not (repo / ".git").is_dir():
-        print(f"generating {repo} ...", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "history_generate.py"),
-                str(repo),
-                "--documents",
-                str(args.documents),
-                "--commits",
-                str(args.commits),
-                "--seed",
-                str(args.seed),
-                *(["--large"] if args.large else []),
-            ],
-            check=True,
-        )
+    repo = history_repo(args.documents, args.commits, args.seed, args.large)
     tpm = ["tpm", "check", "--today", TODAY]
     floor_command = [sys.executable, str(HERE / "history_floor.py"), str(repo)]
     full_command = [sys.executable, str(HERE / "history_floor_full.py"), str(repo)]

@@ -34,6 +34,8 @@ from typing import Any
 
 HERE = Path(__file__).parent
 TODAY = "2026-11-30"
+sys.path.insert(0, str(HERE.resolve()))
+from history_run import history_repo  # noqa: E402  (a sibling script, found through the path just set)
 
 
 class Client:
@@ -134,18 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    repo = HERE / "work" / f"history-{args.documents}-{args.commits}-{args.seed}"
-    if not (repo / ".git").is_dir():
-        print(f"generating {repo} ...", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "history_generate.py"),
-                str(repo),
-                *("--documents", str(args.documents), "--commits", str(args.commits), "--seed", str(args.seed)),
-            ],
-            check=True,
-        )
+    repo = history_repo(args.documents, args.commits, args.seed)
     env = {**os.environ, "TPM_TODAY": TODAY}
     milestones = sorted(p.relative_to(repo).as_posix() for p in (repo / "project" / "milestones").glob("*.md"))
     first, second = milestones[0], milestones[1]

@@ -87,6 +87,16 @@ def _copy_tree(source: Path, target: Path, skip: str) -> None:
     shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(skip), copy_function=shutil.copy)
 
 
+def realistic_tree_repo(path: Path) -> Path:
+    """The realistic fixture's final tree in a single commit (no history): for the caches'
+    tests, which need many real documents, not their past."""
+    make_repo(path)
+    _copy_tree(FIXTURES / "realistic", path, "EXPECTED.txt")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "state", date="2026-11-26T12:00:00+00:00")
+    return path
+
+
 def build_realistic_repo(path: Path) -> Path:
     """The realistic fixture project with its history: the dated folders of
     fixtures/realistic-history/ committed oldest first on their dates (with the renames

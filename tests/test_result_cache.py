@@ -5,27 +5,21 @@ rule selection, today, HEAD) makes the run afresh. A malformed cache is never tr
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import git, make_repo, run_tpm, write_files
+from helpers import git, make_repo, realistic_tree_repo, run_tpm, write_files
 from tpm import cachefile
 from tpm.discover import Candidate
 from tpm.resultcache import FORMAT, ResultCache, run_key
 
-FIXTURE = Path(__file__).parent / "fixtures" / "realistic"
 TODAY = "2026-11-27"
 
 
 @pytest.fixture
 def repo(tmp_path):
-    path = make_repo(tmp_path / "repo")
-    shutil.copytree(FIXTURE, path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("EXPECTED.txt"))
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "state", date="2026-11-26T12:00:00+00:00")
-    return path
+    return realistic_tree_repo(tmp_path / "repo")
 
 
 def results_file(repo: Path) -> Path:

@@ -23,7 +23,7 @@ from tpm.model import Document, Project, role_date, role_of
 from tpm.report.escape import cell, link
 from tpm.rules.content import risk_score
 from tpm.rules.dates import name_of, passed_by
-from tpm.rules.history_rules import _cadence
+from tpm.rules.history_rules import review_cadence
 from tpm.rules.registry import Context, options_of
 from tpm.vocabulary import natural_key
 from tpm.wording import item_name, plural
@@ -147,7 +147,7 @@ def _review(document: Document, ctx: Context) -> Iterator[Item]:
         next_review = ctx.today
     else:
         score = risk_score(document)
-        cadence, _ = _cadence(document, ctx.config.band(score) if score is not None else None, ctx)
+        cadence, _ = review_cadence(document, ctx.config.band(score) if score is not None else None, ctx)
         next_review = _shifted(last, cadence)
     yield _item(document, next_review, f"{document.type} review", document.title, _owner(document))
 

@@ -35,7 +35,7 @@ from tpm.report.escape import cell, link
 from tpm.rules.content import risk_score
 from tpm.rules.dates import passed_by
 from tpm.rules.registry import Context
-from tpm.today import parse_date
+from tpm.today import clock_day, parse_date
 from tpm.vocabulary import ISO_DATE, natural_key
 from tpm.wording import item_name
 
@@ -142,16 +142,12 @@ def end_commit(root: Path, config: Config, today: datetime.date) -> tuple[bool, 
 
 
 def _clock_day(timezone: str | None) -> datetime.date:
-    """Today by the clock, in the configured time zone as `tpm.today` reads it (a zone it
-    does not know was refused there already: the machine's day then)."""
-    if timezone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return datetime.datetime.now(ZoneInfo(timezone)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return datetime.date.today()
+    """Today by the clock (`tpm.today.clock_day`); a zone it does not know was refused
+    already where it mattered, so the machine's day then."""
+    try:
+        return clock_day(timezone)
+    except UsageError:
+        return datetime.date.today()
 
 
 def project_at(root: Path, commit: str | None, config: Config) -> Project:

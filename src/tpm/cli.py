@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import gc
-import json
 import os
 import sys
 import traceback
@@ -409,14 +408,12 @@ def explain(rule: str) -> None:
     found = find_rule(rule)
     if found is None:
         raise UsageError(f"no rule is named {rule!r} (see `tpm rules`)")
-    scope = {"document": "each document", "project": "the whole project", "history": "git history"}[found.scope]
     if rule in ALIASES:
         click.echo(f"{rule} is an alias of {found.slug}, its old slug; it is accepted wherever a slug is.")
     click.echo(f"{found.slug} ({found.code})")
-    click.echo(f"Default severity: {found.severity.value}. Looks at: {scope}.")
-    if found.options:
-        options = ", ".join(f"{k} = {json.dumps(v)}" for k, v in found.options.items())
-        click.echo(f"Options ([rules.{found.slug}] in .tpm.toml): {options}")
+    click.echo(f"Default severity: {found.severity.value}. Looks at: {found.looks_at}.")
+    if found.options_text:
+        click.echo(f"Options ([rules.{found.slug}] in .tpm.toml): {found.options_text}")
     click.echo("")
     click.echo(found.doc)
 

@@ -61,9 +61,16 @@ class DocumentCache:
         self._new = False
         self._key: str | None = None
 
+    def fingerprint(self, config: Config, schemas: Schemas) -> str:
+        """What its entries are keyed by (`fingerprint`), worked out once per run: the result
+        cache asks for it first, and the parse needs it again."""
+        if self._key is None:
+            self._key = fingerprint(config, schemas)
+        return self._key
+
     def use_fingerprint(self, config: Config, schemas: Schemas) -> None:
         """Load the entries written under the same tpm version, types and schemas."""
-        self._key = fingerprint(config, schemas)
+        self.fingerprint(config, schemas)
         data = cachefile.load(self.path, self.git_dir, FORMAT)
         if data is not None and data.get("key") == self._key and isinstance(data.get("entries"), dict):
             self._stored = data["entries"]

@@ -720,14 +720,16 @@ class HistoryReader:
         else:
             revisions, wanted = self.head, set(paths)
         if parallel and "fork" in multiprocessing.get_all_start_methods():
-            self._child = _FoldingProcess(root, self.specs, revisions, wanted, self.files, self.tracking)
+            self._child = _FoldingProcess(_LogPass(root, self.specs, revisions, wanted), self.files, self.tracking)
             return
-        self._thread = threading.Thread(target=self._collect, args=(revisions, wanted), daemon=True)
+        self._thread = threading.Thread(
+            target=self._collect, args=(_LogPass(root, self.specs, revisions, wanted),), daemon=True
+        )
         self._thread.start()
 
-    def _collect(self, revisions: str, wanted: set[str] | None) -> None:
+    def _collect(self, log_pass: _LogPass) -> None:
         try:
-            self._collected = _collect_versions(self.root, self.specs, revisions, wanted)
+            self._collected = log_pass.collect()
         except BaseException as exc:  # re-raised in the main thread by finish()
             self._error = exc
 
@@ -753,24 +755,28 @@ class HistoryReader:
         return History(today, self.files, uncommitted, self.tracking)
 
 
+@dataclass(frozen=True)
+class _LogPass:
+    """One read of history: the log over `revisions` in the folders `specs`, following the
+    `wanted` files (None: every change, on top of a cached state)."""
+
+    root: Path
+    specs: list[str]
+    revisions: str
+    wanted: set[str] | None
+
+    def collect(self) -> _Collected:
+        return _collect_versions(self.root, self.specs, self.revisions, self.wanted)
+
+
 class _FoldingProcess:
     """The log pass and the fold in a forked child, which sends the folded states back
     through a pipe (or the exception that stopped it, raised here by `result`)."""
 
-    def __init__(
-        self,
-        root: Path,
-        specs: list[str],
-        revisions: str,
-        wanted: set[str] | None,
-        files: dict[str, FileHistory],
-        tracking: Tracking,
-    ) -> None:
+    def __init__(self, log_pass: _LogPass, files: dict[str, FileHistory], tracking: Tracking) -> None:
         context = multiprocessing.get_context("fork")
         self._receiving, sending = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_fold_in_child, args=(sending, root, specs, revisions, wanted, files, tracking), daemon=True
-        )
+        self._process = context.Process(target=_fold_in_child, args=(sending, log_pass, files, tracking), daemon=True)
         self._process.start()
         sending.close()  # the child holds its own end; ours closes so a dead child reads as EOF
 
@@ -787,18 +793,10 @@ class _FoldingProcess:
         return value  # type: ignore[no-any-return]
 
 
-def _fold_in_child(
-    sending: Any,
-    root: Path,
-    specs: list[str],
-    revisions: str,
-    wanted: set[str] | None,
-    files: dict[str, FileHistory],
-    tracking: Tracking,
-) -> None:
+def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory], tracking: Tracking) -> None:
     """What the forked child runs: read, fold, send the states (or the exception)."""
     try:
-        _fold(root, _collect_versions(root, specs, revisions, wanted), files, tracking)
+        _fold(log_pass.root, log_pass.collect(), files, tracking)
         sending.send(("ok", files))
     except BaseException as exc:  # every failure goes back to the parent, raised there
         sending.send(("error", exc))

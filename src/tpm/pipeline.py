@@ -16,7 +16,7 @@ from pathlib import Path
 from tpm import engine, git
 from tpm.config import Config, load_config
 from tpm.discover import discover
-from tpm.doccache import DocumentCache, fingerprint
+from tpm.doccache import DocumentCache
 from tpm.errors import UsageError
 from tpm.history import SHALLOW_ADVICE, History, HistoryReader
 from tpm.model import Project, load_project, read_candidates
@@ -101,12 +101,13 @@ def lint(options: Options) -> Run:
 
     key = None
     if results is not None:
+        assert cache is not None  # both come and go with --no-cache
         if state.shallow and reads_history:
             raise UsageError(SHALLOW_ADVICE)  # as the history reader would
         key = run_key(
             root,
             config,
-            fingerprint(config, schemas),
+            cache.fingerprint(config, schemas),
             rules,
             when,
             state.head,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from functools import cache
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,11 @@ _SEVERITIES = {s.value: s for s in Severity}
 _CODE_ROOT = Path(__file__).resolve().parent
 
 
+@cache
 def code_fingerprint() -> str:
     """A hash of tpm's own files (its code, schemas and templates), so that a changed tpm,
-    even under the same version (an editable install), never answers with an old result."""
+    even under the same version (an editable install), never answers with an old result.
+    Worked out once per process: a tpm edited while it runs is a new process anyway."""
     digest = hashlib.sha1(__version__.encode())
     for path in sorted(_CODE_ROOT.rglob("*")):
         if path.suffix in (".py", ".json", ".toml", ".md") and "__pycache__" not in path.parts and path.is_file():

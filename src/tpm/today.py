@@ -25,6 +25,11 @@ def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
     env = os.environ.get("TPM_TODAY")
     if env:
         return parse_date(env, "TPM_TODAY")
+    return clock_day(timezone)
+
+
+def clock_day(timezone: str | None) -> datetime.date:
+    """Today by the clock: in the configured time zone, else the machine's."""
     if timezone:
         try:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a timezone is set: start-up

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import builtins
 import datetime
-import json
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -446,12 +445,19 @@ def _allowed_values(ws: WorkspaceView, doc: _Doc, key: str) -> list[tuple[str, s
 
 
 def _value_items(
-    values: list[tuple[str, str | None]], buffer: _Text, line: int, start: int, end: int, typed: str
+    values: list[tuple[str, str | None]],
+    buffer: _Text,
+    line: int,
+    start: int,
+    end: int,
+    typed: str,
+    kind: lsp.CompletionItemKind = lsp.CompletionItemKind.EnumMember,
 ) -> list[lsp.CompletionItem]:
+    """Values that start as `typed` does (in any case), each replacing what was typed."""
     return [
         lsp.CompletionItem(
             label=value,
-            kind=lsp.CompletionItemKind.EnumMember,
+            kind=kind,
             detail=detail,
             sort_text=f"{index:06d}",
             filter_text=value,
@@ -487,18 +493,8 @@ def _date_items(
         due = _date_value(buffer, doc, due_field)
         if due is not None:
             dates.setdefault(due, f"{due_field} of this {doc.type_name}")
-    return [
-        lsp.CompletionItem(
-            label=value,
-            kind=lsp.CompletionItemKind.Constant,
-            detail=detail,
-            sort_text=f"{index:06d}",
-            filter_text=value,
-            text_edit=lsp.TextEdit(range=buffer.span(line, start, end), new_text=value),
-        )
-        for index, (value, detail) in enumerate(dates.items())
-        if value.startswith(typed)
-    ]
+    dated: list[tuple[str, str | None]] = list(dates.items())
+    return _value_items(dated, buffer, line, start, end, typed, lsp.CompletionItemKind.Constant)
 
 
 def _date_value(buffer: _Text, doc: _Doc, name: str) -> str | None:
@@ -575,11 +571,12 @@ def _rule_of(diagnostic: lsp.Diagnostic) -> registry.Rule | None:
 def explain_markdown(found: registry.Rule) -> str:
     """What `tpm explain SLUG` prints, as Markdown: a paragraph per line of its header,
     then the rule's documentation."""
-    scope = {"document": "each document", "project": "the whole project", "history": "git history"}[found.scope]
-    parts = [f"**{found.slug}** ({found.code})", f"Default severity: {found.severity.value}. Looks at: {scope}."]
-    if found.options:
-        options = ", ".join(f"{k} = {json.dumps(v)}" for k, v in found.options.items())
-        parts.append(f"Options (`[rules.{found.slug}]` in .tpm.toml): {options}")
+    parts = [
+        f"**{found.slug}** ({found.code})",
+        f"Default severity: {found.severity.value}. Looks at: {found.looks_at}.",
+    ]
+    if found.options_text:
+        parts.append(f"Options (`[rules.{found.slug}]` in .tpm.toml): {found.options_text}")
     return "\n\n".join([*parts, found.doc])
 
 

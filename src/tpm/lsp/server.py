@@ -31,6 +31,7 @@ DEBOUNCE = 0.15  # seconds: a burst of changes is linted once
 TRIGGERS = ["[", ",", " ", "-", ":"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 class TpmServer(LanguageServer):
@@ -136,6 +137,12 @@ class TpmServer(LanguageServer):
         if self._timer is not None:
             self._timer.cancel()
             self.lint()
+
+    def answer(self, uri: str, default: _T, feature: Callable[[Workspace, str, str], _T]) -> _T:
+        """What `feature` answers for a document the features can judge (its workspace,
+        path and buffer text), else `default`."""
+        found = self.document(uri)
+        return default if found is None else feature(*found)
 
     def document(self, uri: str) -> tuple[Workspace, str, str] | None:
         """The workspace, path and buffer text of a document the features can judge."""
@@ -301,63 +308,52 @@ def _features_of(server: TpmServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=TRIGGERS))
     @guarded([])
     def completion(params: lsp.CompletionParams) -> list[lsp.CompletionItem]:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return []
-        items: list[lsp.CompletionItem] = features.completions(*found, params.position)
-        return items
+        position = params.position
+        return server.answer(
+            params.text_document.uri, [], lambda ws, path, text: features.completions(ws, path, text, position)
+        )
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     @guarded()
     def hover(params: lsp.HoverParams) -> lsp.Hover | None:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return None
-        server.flush()
-        diagnostics = server.published.get(params.text_document.uri, [])
-        answer: lsp.Hover | None = features.hover(*found, params.position, diagnostics)
-        return answer
+        uri = params.text_document.uri
+
+        def with_findings(ws: Workspace, path: str, text: str) -> lsp.Hover | None:
+            server.flush()  # a pending lint first: the hover explains the findings shown
+            return features.hover(ws, path, text, params.position, server.published.get(uri, []))
+
+        return server.answer(uri, None, with_findings)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     @guarded([])
     def definition(params: lsp.DefinitionParams) -> list[lsp.Location]:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return []
-        locations: list[lsp.Location] = features.definition(*found, params.position)
-        return locations
+        position = params.position
+        return server.answer(
+            params.text_document.uri, [], lambda ws, path, text: features.definition(ws, path, text, position)
+        )
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     @guarded([])
     def references(params: lsp.ReferenceParams) -> list[lsp.Location]:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return []
-        locations: list[lsp.Location] = features.references(*found, params.position)
-        return locations
+        position = params.position
+        return server.answer(
+            params.text_document.uri, [], lambda ws, path, text: features.references(ws, path, text, position)
+        )
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
     )
     @guarded([])
     def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return []
-        ws, path, text = found
-        actions: list[lsp.CodeAction] = features.code_actions(
-            ws, path, text, params.range, list(params.context.diagnostics), params.text_document.uri
+        uri, diagnostics = params.text_document.uri, list(params.context.diagnostics)
+        return server.answer(
+            uri, [], lambda ws, path, text: features.code_actions(ws, path, text, params.range, diagnostics, uri)
         )
-        return actions
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded([])
     def document_symbol(params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
-        found = server.document(params.text_document.uri)
-        if found is None:
-            return []
-        symbols: list[lsp.DocumentSymbol] = features.symbols(*found)
-        return symbols
+        return server.answer(params.text_document.uri, [], features.symbols)
 
 
 def serve() -> None:

@@ -435,11 +435,12 @@ def _risk_rows(
     """Every open scored risk, highest score first."""
     # Which milestones name each id, built once: asking every milestone per risk is quadratic.
     named_by: dict[str, set[str]] = {}
+    milestone_ids: set[str] = set()
     for milestone in project.of_type("milestone"):
         if milestone.id:
+            milestone_ids.add(milestone.id)
             for target in _references(milestone, config):
                 named_by.setdefault(target, set()).add(milestone.id)
-    milestone_ids = {d.id for d in project.of_type("milestone") if d.id}
     rows: list[RiskRow] = []
     for risk in project.of_type("risk"):
         score = risk_score(risk)

@@ -153,7 +153,7 @@ def unreviewed(project: Project, history: HistoryIndex, ctx: Context) -> Iterato
                 severity=severity,
             )
             continue
-        cadence, rhythm = _cadence(document, band, ctx)
+        cadence, rhythm = review_cadence(document, band, ctx)
         last = parse_iso_date(review.date) or ctx.today
         age = (ctx.today - last).days
         if age > cadence:
@@ -165,8 +165,9 @@ def unreviewed(project: Project, history: HistoryIndex, ctx: Context) -> Iterato
             yield Finding(document.path, line, column, f"{since}; {rhythm}", severity=severity)
 
 
-def _cadence(document: Document, band: str | None, ctx: Context) -> tuple[int, str]:
-    """Days between reviews, and the words that say where that number comes from."""
+def review_cadence(document: Document, band: str | None, ctx: Context) -> tuple[int, str]:
+    """Days between reviews, and the words that say where that number comes from: what
+    `unreviewed` judges by, and when `tpm agenda` says the next review is due."""
     assert document.type is not None  # only typed documents are judged
     own = document.data.get("review_every")
     if type(own) is int and own >= 1:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -86,6 +87,18 @@ class Rule:
     @property
     def summary(self) -> str:
         return self.doc.split("\n", 1)[0]
+
+    @property
+    def looks_at(self) -> str:
+        """What the rule reads, in words, for `tpm explain` and the editor's hover."""
+        return {"document": "each document", "project": "the whole project", "history": "git history"}[self.scope]
+
+    @property
+    def options_text(self) -> str | None:
+        """Its options with their defaults (`stale_after_days = 7`), or None without any."""
+        if not self.options:
+            return None
+        return ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.options.items())
 
 
 REGISTRY: dict[str, Rule] = {}
