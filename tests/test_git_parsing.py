@@ -256,34 +256,23 @@ def test_git_that_cannot_start_is_a_usage_error(monkeypatch, error, message):
 # blobs from a real object store ---------------------------------------------------------
 
 
-def test_blob_helpers_on_real_objects(tmp_path):
-    subprocess.run(["git", "init", "-q", str(tmp_path)], env=git_env(), check=True)
+def _objects(root: Path) -> tuple[str, str, str, str, str]:
+    """A repository at `root` holding a small, an empty and a 2,000-byte blob and a tree;
+    their names, and one of a missing object."""
+    subprocess.run(["git", "init", "-q", str(root)], env=git_env(), check=True)
 
-    def store(data: bytes) -> str:
-        done = subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"],
-            cwd=tmp_path,
-            env=git_env(),
-            input=data,
-            capture_output=True,
-            check=True,
-        )
+    def store(data: bytes, command: str = "hash-object") -> str:
+        args = ["git", "hash-object", "-w", "--stdin"] if command == "hash-object" else ["git", "mktree"]
+        done = subprocess.run(args, cwd=root, env=git_env(), input=data, capture_output=True, check=True)
         return done.stdout.decode().strip()
 
     small, empty, big = store(b"small\n"), store(b""), store(b"x" * 2000)
-    tree = (
-        subprocess.run(
-            ["git", "mktree"],
-            cwd=tmp_path,
-            env=git_env(),
-            input=f"100644 blob {small}\tf\n".encode(),
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    missing = "1" * 40
+    tree = store(f"100644 blob {small}\tf\n".encode(), "mktree")
+    return small, empty, big, tree, "1" * 40
+
+
+def test_blob_helpers_on_real_objects(tmp_path):
+    small, empty, big, tree, missing = _objects(tmp_path)
     assert git.blob_sizes(tmp_path, [small, empty, big, tree, missing]) == {small: 6, empty: 0, big: 2000}
     assert list(git.iter_blobs(tmp_path, [small, big, tree, missing, small, empty], limit=100)) == [
         b"small\n",
@@ -300,3 +289,59 @@ def test_blob_helpers_on_real_objects(tmp_path):
     stream = git.iter_blobs(tmp_path, [small, small])
     assert next(stream) == b"small\n"
     stream.close()  # a reader that stops early ends git without an error
+
+
+def test_a_blob_stream_reads_each_small_blob_once_and_nothing_else(tmp_path):
+    small, empty, big, tree, missing = _objects(tmp_path)
+    read: list[tuple[str, bytes]] = []
+    stream = git.BlobStream(tmp_path, lambda sha, content: read.append((sha, content)), limit=100)
+    for sha in (small, big, tree, missing, small, empty):
+        stream.ask(sha)
+    stream.close()
+    # Over the limit, a tree, a missing object: never read; a repeat: read once.
+    assert read == [(small, b"small\n"), (empty, b"")]
+
+
+def test_a_blob_stream_raises_what_stopped_its_reader(tmp_path):
+    small, *_ = _objects(tmp_path)
+
+    def fail(sha: str, content: bytes) -> None:
+        raise ValueError(f"cannot read {content!r}")
+
+    stream = git.BlobStream(tmp_path, fail)
+    stream.ask(small)
+    stream.ask("2" * 40)  # asked after git was ended: no error here, close() says why
+    with pytest.raises(ValueError, match="cannot read b'small"):
+        stream.close()
+
+
+def test_an_abandoned_blob_stream_ends_git_quietly(tmp_path):
+    small, *_ = _objects(tmp_path)
+    read: list[str] = []
+    stream = git.BlobStream(tmp_path, lambda sha, content: read.append(sha))
+    stream.ask(small)
+    stream.abandon()  # no error, whether or not the blob was read by then
+    assert read in ([], [small])
+
+
+def test_a_blob_stream_outside_a_repository_is_a_usage_error(tmp_path):
+    stream = git.BlobStream(tmp_path, lambda sha, content: None)
+    stream.ask("1" * 40)
+    with pytest.raises(UsageError, match="not a git repository"):
+        stream.close()
+
+
+def test_a_blob_stream_whose_second_git_cannot_start_ends_the_first(monkeypatch, tmp_path):
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def second_fails(*args, **kwargs):
+        if started:
+            raise PermissionError(13, "Permission denied")
+        started.append(real_popen(*args, **kwargs))
+        return started[0]
+
+    monkeypatch.setattr(subprocess, "Popen", second_fails)
+    with pytest.raises(UsageError, match="cannot run git: Permission denied"):
+        git.BlobStream(tmp_path, lambda sha, content: None)
+    assert started[0].returncode is not None  # the first was ended and waited for

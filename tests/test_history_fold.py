@@ -583,3 +583,73 @@ def test_the_body_scan_finds_what_a_line_by_line_scan_finds(lines):
     tracking = history.Tracking(sections=frozenset({"mitigation"}), checkpoints=frozenset({"checkpoints"}))
     body = "\n".join(lines)
     assert history._scan_body(body, tracking) == oracle_scan(body, tracking)
+
+
+FRONT_MATTER_LINES = st.sampled_from(
+    [
+        "id: M-1",
+        "due: 2026-12-01",
+        "due: 2026-12-02  ",
+        "due:",
+        "due:   ",
+        "due:2026-12-01",
+        "due : 2026-12-01",
+        "reviewed: 2026-10-01 # a comment",
+        "status: open",
+        "status: 'open'",
+        'status: "open',
+        "status: \xa0'open",
+        "status: [a, b]",
+        "status: [a, 'b']",
+        "status: [a, [b]]",
+        "status: [a] ]",
+        "status: {a: 1}",
+        "status: &s open",
+        "status: *s",
+        "status: |",
+        "status: >",
+        "status: x\\y",
+        "likelihood: 3",
+        "impact: 4\r",
+        "mitigation: weekly sync",
+        "tags: [backend, q2]",
+        "risks:",
+        "  - R-1",
+        "  more text",
+        "   ",
+        "\tindented by a tab",
+        "# a comment",
+        "#due: 2026-01-01",
+        "",
+        "- a list item",
+        "'due': 2026-12-03",
+        "Checked On: 2026-10-01",
+        "dué: x",
+        "due\x85status: open",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FRONT_MATTER_LINES, max_size=12))
+def test_the_matched_front_matter_reads_what_the_line_scan_reads(lines):
+    front_matter = "\n".join(lines)
+    tracked = history.builtin_tracking().fields
+    matched = history._matched_fields(front_matter, tracked)
+    assert matched is None or matched == history._scanned_fields(front_matter, tracked)
+
+
+def test_the_common_front_matter_is_matched_not_scanned():
+    front_matter = (
+        "# generated\nid: M-1\ntitle: Beta\nstatus: in-progress\ndue: 2026-12-01\ntags: [a, b]\n"
+        "risks:\n  - R-1\n\n# note\nlikelihood: 3\nreviewed: 2026-11-01\n"
+    )
+    assert history._matched_fields(front_matter, history.builtin_tracking().fields) == {
+        "status": "in-progress",
+        "due": "2026-12-01",
+        "likelihood": "3",
+        "reviewed": "2026-11-01",
+    }
+    # A comment in a tracked value, or a line indented under a tracked key: the line scan's.
+    for other in ("due: 2026-12-01 # was 2026-11-01\n", "mitigation: >\n  weekly\n"):
+        assert history._matched_fields(front_matter + other, history.builtin_tracking().fields) is None

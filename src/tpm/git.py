@@ -7,10 +7,11 @@ of files, and a subprocess starts faster than a library imports.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -334,6 +335,105 @@ def _feed(stream: IO[bytes], shas: list[str]) -> None:
         stream.close()
     except OSError:  # git was ended early
         pass
+
+
+class BlobStream:
+    """Blobs read while their names are still being found: `ask` for each as it is met
+    (repeats are read once), and `each(sha, content)` is called, on a reader thread, for
+    every one that exists and is at most `limit` bytes; `close` waits for the last one.
+
+    Two `cat-file` processes run as a pipeline: `--batch-check` reads only each object's
+    header, and just the small blobs go on to `--batch`, so a huge blob (or a small pack
+    that inflates to gigabytes) is never inflated. A log pass can thus stream the contents
+    it names while git is still walking history, instead of reading them all after it."""
+
+    def __init__(self, root: Path, each: Callable[[str, bytes], None], limit: int = MAX_FILE_BYTES) -> None:
+        self._root, self._each, self._limit = root, each, limit
+        self._asked: set[str] = set()
+        self._failure: BaseException | None = None
+        self._check = _start(["cat-file", "--batch-check"], root, stdin=subprocess.PIPE)
+        try:
+            self._batch = _start(["cat-file", "--batch"], root, stdin=subprocess.PIPE)
+        except BaseException:
+            _end(self._check, killed=True)
+            raise
+        self._threads = [
+            threading.Thread(target=self._guarded, args=(self._forward_small,), daemon=True),
+            threading.Thread(target=self._guarded, args=(self._read_contents,), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def ask(self, sha: str) -> None:
+        if sha not in self._asked:
+            self._asked.add(sha)
+            assert self._check.stdin is not None  # piped by __init__
+            with contextlib.suppress(OSError):  # git has ended: close() says why
+                self._check.stdin.write(f"{sha}\n".encode("ascii"))
+
+    def close(self) -> None:
+        """Wait until every small blob asked for has been passed to `each`; raise what
+        stopped git or `each`."""
+        self._finish(killed=False)
+
+    def abandon(self) -> None:
+        """End both processes at once (the log pass stopped with an error)."""
+        self._finish(killed=True)
+
+    def _finish(self, killed: bool) -> None:
+        if not killed:
+            _close_quietly(self._check.stdin)
+        else:
+            self._check.kill()
+            self._batch.kill()
+        for thread in self._threads:
+            thread.join()
+        stderr = _end(self._check, killed) + _end(self._batch, killed)
+        if killed:
+            return
+        if self._failure is not None:
+            raise self._failure
+        if self._check.returncode or self._batch.returncode:
+            raise UsageError(_explain(stderr, self._root))
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # raised by close(); the processes are ended so the other thread stops
+            self._failure = self._failure or exc
+            self._check.kill()
+            self._batch.kill()
+
+    def _forward_small(self) -> None:
+        """Read each header from `--batch-check`; pass the small blobs on to `--batch`."""
+        assert self._check.stdout is not None and self._batch.stdin is not None  # both piped
+        try:
+            for line in self._check.stdout:
+                fields = line.split()
+                if len(fields) == 3 and fields[1] == b"blob" and fields[2].isdigit() and int(fields[2]) <= self._limit:
+                    self._batch.stdin.write(fields[0] + b"\n")
+        finally:
+            _close_quietly(self._batch.stdin)
+
+    def _read_contents(self) -> None:
+        """Read each content from `--batch` and hand it to `each`."""
+        out = self._batch.stdout
+        assert out is not None  # piped by __init__
+        while header := out.readline(1024).split():
+            size = int(header[2]) if len(header) == 3 and header[2].isdigit() else -1
+            if header[1:2] != [b"blob"] or not 0 <= size <= self._limit:
+                _skip(out, size + 1)  # gone since its header was read: as if never asked
+                continue
+            content = out.read(size)
+            out.read(1)  # the newline after the content
+            self._each(header[0].decode("ascii"), content)
+
+
+def _close_quietly(stream: IO[bytes] | None) -> None:
+    """Close a pipe to git, which may have ended already."""
+    with contextlib.suppress(OSError):
+        if stream is not None:
+            stream.close()
 
 
 def read_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> dict[str, bytes]:

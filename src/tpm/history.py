@@ -21,10 +21,12 @@ changed declaration refolds.
 
 The versions come from one streaming `git log --raw` over the folders of the types that
 a git rule can judge (following renames, stopping once every file's creation has been
-seen), run while the documents are parsed, and one `git cat-file --batch` streaming their
-contents. A version over the 1 MiB cap that documents have is never read (its size is
-asked first): it is skipped, as if that commit had not touched the file, so the fold
-compares the versions on either side of it. Only the folded states are cached, under the
+seen), run while the documents are parsed. Each version's content is read as soon as the
+log names it (`git.BlobStream`) and boiled down to what the fold compares (`Version`)
+while git walks on; once the log ends, the fold itself only compares those, each file's
+versions oldest first. A version over the 1 MiB cap that documents have is never read
+(its size is asked first): it is skipped, as if that commit had not touched the file, so
+the fold compares the versions on either side of it. Only the folded states are cached, under the
 git directory, signed (cachefile.py), keyed by HEAD: after a new commit only the new
 commits are read and folded on top. Uncommitted changes are folded in last, dated today,
 and never cached.
@@ -63,7 +65,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
-from tpm.boundary import MAX_FILE_BYTES
 from tpm.config import ACTIVE, DUE, REVIEWED, Config, TypeConfig, builtin_types
 from tpm.document import split_source
 from tpm.errors import UsageError
@@ -105,6 +106,13 @@ _NOT_LITERAL = re.compile(r"[*\\#]")
 # after it, `due:` lines included, as part of it).
 _CLOSED_QUOTE = re.compile(r"""(?:"[^"\\]*"|'(?:[^']|'')*')(?:[ \t]+#.*)?""")
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a line scan
+# A front-matter of the common shape (with a newline added at its end), checked in one
+# match: after blank and comment lines, a `key: value` line with a plain ASCII key, then
+# only such lines, lines indented by spaces, blank lines and comments; no value opens a
+# quote or a flow collection that could go on over the next lines (a one-line `[a, b]`
+# without quotes is fine), and no YAML line break but `\n`.
+_KEY_LINE = r"""[A-Za-z_][A-Za-z0-9_-]*:(?: +(?:[^\s"'\[{&!][^\n]*|\[[^\n"'\[\]{}]*\][^\n"'\[\]{}]*))?"""
+_COMMON_FRONT_MATTER = re.compile(rf"(?:#[^\n]*\n|\n)*{_KEY_LINE}\n(?:(?:{_KEY_LINE}| +[^\n]*|#[^\n]*|)\n)*")
 # Matched at a line's start within a whole body (MULTILINE: `^` after a newline, `$` at a
 # line's end or at `endpos`).
 _TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t]", re.M)
@@ -308,8 +316,37 @@ def _line_end(text: str, position: int) -> int:
 def _tracked_fields(front_matter: str, tracked: frozenset[str]) -> tuple[tuple[str, str], ...]:
     """The tracked fields of a front-matter, remembered: most commits change a document's
     body or one field, so the same front-matter comes back version after version."""
-    scanned = _scanned_fields(front_matter, tracked)
+    scanned = _matched_fields(front_matter, tracked)
+    if scanned is None:
+        scanned = _scanned_fields(front_matter, tracked)
     return tuple((scanned if scanned is not None else _loaded_fields(front_matter, tracked)).items())
+
+
+def _matched_fields(front_matter: str, tracked: frozenset[str]) -> Fields | None:
+    """What `_scanned_fields` finds, for a front-matter of the common shape, by a few
+    regular expressions over the whole text rather than a Python loop over its lines;
+    None (ask `_scanned_fields`) for any other shape, or when a tracked key has lines
+    indented under it."""
+    if _LINE_BREAKS.search(front_matter) or not _COMMON_FRONT_MATTER.fullmatch(front_matter + "\n"):
+        return None
+    tracked_line, continued = _tracked_patterns(tracked)
+    if continued.search(front_matter + "\n"):
+        return None
+    fields = {match.group(1): (match.group(2) or "").strip() for match in tracked_line.finditer(front_matter)}
+    if any(_NOT_LITERAL.search(value) for value in fields.values()):
+        return None
+    return fields
+
+
+@lru_cache(maxsize=8)
+def _tracked_patterns(tracked: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A tracked key's line (key, value), and a tracked key followed by an indented line
+    (after blank lines or comments, if any), in a front-matter of the common shape."""
+    keys = "|".join(re.escape(key) for key in sorted(tracked)) or "(?!)"
+    return (
+        re.compile(rf"^({keys}):(?: +([^\n]*))?$", re.M),
+        re.compile(rf"^(?:{keys}):[^\n]*\n(?:#[^\n]*\n|\n)* ", re.M),
+    )
 
 
 def _scanned_fields(front_matter: str, tracked: frozenset[str]) -> Fields | None:
@@ -410,6 +447,23 @@ def _values(snap: Snapshot, tracking: Tracking) -> dict[str, str]:
     return values
 
 
+class Version(NamedTuple):
+    """What the fold compares of one version of a file, read once per blob: a version
+    read while the log pass goes on is folded later, in history's order."""
+
+    text_digest: str
+    folded_digest: str
+    values: dict[str, str]  # tracked item -> its value (see _values)
+    lines: list[str]  # the digest of each task line
+    checkpoints: tuple[int, int]  # (done, total) under a tracked checkpoints heading
+
+    @classmethod
+    def of(cls, text: str | bytes, tracking: Tracking) -> Version:
+        snap = snapshot(text, tracking)
+        lines = [_line_digest(line) for line in snap.task_lines]
+        return cls(snap.text_digest, snap.folded_digest, _values(snap, tracking), lines, snap.checkpoints)
+
+
 class Review(NamedTuple):
     """The last review of a document (SPEC §2): the latest version that set its `reviewed`
     field, else its creation (`reviewed` False). `seq` 0: no version known."""
@@ -463,16 +517,19 @@ class FileHistory:
         """Fold in the next version of the file, dated `date` (YYYY-MM-DD; None: unknown),
         following what `tracking` names (default: what the shipped presets declare)."""
         tracking = tracking or builtin_tracking()
-        snap = snapshot(text, tracking)
+        self.apply(date, Version.of(text, tracking), tracking)
+
+    def apply(self, date: str | None, version: Version, tracking: Tracking) -> None:
+        """Fold in the next version, already read as `Version.of(text, tracking)`."""
         self.seq += 1
         if self.seq == 1:
             self.created = date  # stays None when the first commit's date is unknown
         # Any commit that touches the file is activity (a rename, a mode change, an edit),
         # but one that changes only its whitespace.
-        if snap.text_digest == self.text_digest or snap.folded_digest != self.folded_digest:
+        if version.text_digest == self.text_digest or version.folded_digest != self.folded_digest:
             self.last_change = date
-        self.text_digest, self.folded_digest = snap.text_digest, snap.folded_digest
-        values = _values(snap, tracking)
+        self.text_digest, self.folded_digest = version.text_digest, version.folded_digest
+        values = version.values
         stamp: Stamp = [self.seq, date]
         for name in sorted(values.keys() | self.values.keys()):
             old, new = self.values.get(name), values.get(name)
@@ -484,12 +541,11 @@ class FileHistory:
                 self.set_on[name] = stamp
             if name in tracking.moves and old is not None and new is not None and _is_date(old) and _is_date(new):
                 self.moves.setdefault(name, []).append([date, old, new])
-        self.values = values
-        lines = [_line_digest(line) for line in snap.task_lines]
-        self.line_since = {line: self.line_since.get(line, date) for line in lines}
+        self.values = dict(values)
+        self.line_since = {line: self.line_since.get(line, date) for line in version.lines}
         if tracking.checkpoints or tracking.trended:
             trend = {name: values[name] for name in sorted(tracking.trended) if name in values}
-            self._record(date, *snap.checkpoints, trend)
+            self._record(date, *version.checkpoints, trend)
 
     def _record(self, date: str | None, done: int, total: int, trend: dict[str, str]) -> None:
         """Add this version's state to the timeline: one point per day, only on a change."""
@@ -720,10 +776,10 @@ class HistoryReader:
         else:
             revisions, wanted = self.head, set(paths)
         if parallel and "fork" in multiprocessing.get_all_start_methods():
-            self._child = _FoldingProcess(_LogPass(root, self.specs, revisions, wanted), self.files, self.tracking)
+            self._child = _FoldingProcess(_LogPass(root, self.specs, revisions, wanted, self.tracking), self.files)
             return
         self._thread = threading.Thread(
-            target=self._collect, args=(_LogPass(root, self.specs, revisions, wanted),), daemon=True
+            target=self._collect, args=(_LogPass(root, self.specs, revisions, wanted, self.tracking),), daemon=True
         )
         self._thread.start()
 
@@ -735,6 +791,8 @@ class HistoryReader:
 
     def finish(self, project: Project, today: datetime.date) -> History:
         """The history index, with the uncommitted changes of `project`'s files on top."""
+        # Asked first: git's status is read while the history process may still be busy.
+        changed = git.uncommitted_paths(self.root, self.specs, self.staged, self.head)
         if self._child is not None:
             self.files, self._child = self._child.result(), None
             if self.use_cache and self.head is not None:
@@ -745,38 +803,40 @@ class HistoryReader:
                 raise self._error
             # The thread runs only when there is a HEAD, and sets _collected unless it raised.
             assert self._collected is not None and self.head is not None
-            _fold(self.root, self._collected, self.files, self.tracking)
+            _fold(self._collected, self.files, self.tracking)
             if self.use_cache:
                 _save_cache(self.cache_path, self.git_dir, self.key, self.head, self.files)
-        wanted = {d.path for d in project.documents}
-        changed = git.uncommitted_paths(self.root, self.specs, self.staged, self.head) & wanted
         by_path = project.by_path
-        uncommitted = {path: by_path[path].source.text for path in changed if by_path[path].source.readable}
+        uncommitted = {
+            path: by_path[path].source.text for path in changed & by_path.keys() if by_path[path].source.readable
+        }
         return History(today, self.files, uncommitted, self.tracking)
 
 
 @dataclass(frozen=True)
 class _LogPass:
     """One read of history: the log over `revisions` in the folders `specs`, following the
-    `wanted` files (None: every change, on top of a cached state)."""
+    `wanted` files (None: every change, on top of a cached state), each version read as
+    `tracking` says."""
 
     root: Path
     specs: list[str]
     revisions: str
     wanted: set[str] | None
+    tracking: Tracking
 
     def collect(self) -> _Collected:
-        return _collect_versions(self.root, self.specs, self.revisions, self.wanted)
+        return _collect_versions(self.root, self.specs, self.revisions, self.wanted, self.tracking)
 
 
 class _FoldingProcess:
     """The log pass and the fold in a forked child, which sends the folded states back
     through a pipe (or the exception that stopped it, raised here by `result`)."""
 
-    def __init__(self, log_pass: _LogPass, files: dict[str, FileHistory], tracking: Tracking) -> None:
+    def __init__(self, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
         context = multiprocessing.get_context("fork")
         self._receiving, sending = context.Pipe(duplex=False)
-        self._process = context.Process(target=_fold_in_child, args=(sending, log_pass, files, tracking), daemon=True)
+        self._process = context.Process(target=_fold_in_child, args=(sending, log_pass, files), daemon=True)
         self._process.start()
         sending.close()  # the child holds its own end; ours closes so a dead child reads as EOF
 
@@ -793,10 +853,10 @@ class _FoldingProcess:
         return value  # type: ignore[no-any-return]
 
 
-def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory], tracking: Tracking) -> None:
+def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
     """What the forked child runs: read, fold, send the states (or the exception)."""
     try:
-        _fold(log_pass.root, log_pass.collect(), files, tracking)
+        _fold(log_pass.collect(), files, log_pass.tracking)
         sending.send(("ok", files))
     except BaseException as exc:  # every failure goes back to the parent, raised there
         sending.send(("error", exc))
@@ -806,7 +866,7 @@ def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistor
 
 @dataclass
 class _Collected:
-    """What one log pass found, before any content is read."""
+    """What one log pass found, and each version's content as read."""
 
     incremental: bool
     # newest path -> [(date or None, blob)], newest first
@@ -814,10 +874,15 @@ class _Collected:
     alias: dict[str, str] = field(default_factory=dict)  # an older name -> its newest path
     created: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
+    # blob -> what the fold compares of it; a blob over the size cap (or missing) has none
+    contents: dict[str, Version] = field(default_factory=dict)
 
 
-def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set[str] | None) -> _Collected:
-    """One streaming log pass over `revisions`, newest first.
+def _collect_versions(
+    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, tracking: Tracking
+) -> _Collected:
+    """One streaming log pass over `revisions`, newest first, with the contents of the
+    versions it keeps read as they are met (`git.BlobStream`), while git walks on.
 
     A rename is met before the older versions under the old name, so `alias` maps each
     older name to the file's newest path. With `wanted` (a full read) only those files
@@ -826,52 +891,60 @@ def _collect_versions(root: Path, specs: list[str], revisions: str, wanted: set[
     """
     found = _Collected(incremental=wanted is None)
     pending = set(wanted) if wanted is not None else None
-    for commit in git.log(root, specs, revisions):
-        for change in commit.changes:
-            current = found.alias.get(change.path, change.path)
-            if pending is not None and current not in pending and change.path not in found.alias:
-                continue
-            if change.status == "D":
-                if current not in found.versions:
-                    found.deleted.add(current)  # gone at the newest commit
-                continue
-            found.versions.setdefault(current, []).append((commit.date, change.blob))
-            if change.status in ("R", "C"):
-                found.alias.pop(change.path, None)
-                if change.status == "R":
-                    assert change.old_path is not None  # git names a rename's old path
-                    found.alias[change.old_path] = current
-                else:
+
+    def read(blob: str, content: bytes) -> None:  # on the stream's reader thread
+        found.contents[blob] = Version.of(content, tracking)
+
+    blobs = git.BlobStream(root, read)
+    try:
+        for commit in git.log(root, specs, revisions):
+            for change in commit.changes:
+                current = found.alias.get(change.path, change.path)
+                if pending is not None and current not in pending and change.path not in found.alias:
+                    continue
+                if change.status == "D":
+                    if current not in found.versions:
+                        found.deleted.add(current)  # gone at the newest commit
+                    continue
+                found.versions.setdefault(current, []).append((commit.date, change.blob))
+                blobs.ask(change.blob)
+                if change.status in ("R", "C"):
+                    found.alias.pop(change.path, None)
+                    if change.status == "R":
+                        assert change.old_path is not None  # git names a rename's old path
+                        found.alias[change.old_path] = current
+                    else:
+                        found.created.add(current)
+                elif change.status == "A":
+                    found.alias.pop(change.path, None)
                     found.created.add(current)
-            elif change.status == "A":
-                found.alias.pop(change.path, None)
-                found.created.add(current)
-                if pending is not None:
-                    pending.discard(current)
-        if pending is not None and not pending:
-            break
+                    if pending is not None:
+                        pending.discard(current)
+            if pending is not None and not pending:
+                break
+    except BaseException:
+        blobs.abandon()
+        raise
+    blobs.close()
     return found
 
 
-def _fold(root: Path, found: _Collected, files: dict[str, FileHistory], tracking: Tracking) -> None:
-    """Fold the collected versions into `files` (cached states follow their renames, a
-    file created anew starts afresh). Contents stream in fold order, one at a time; a
-    version over the size cap is skipped unread."""
+def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking) -> None:
+    """Fold the collected versions into `files`, each file's oldest first (cached states
+    follow their renames, a file created anew starts afresh). A version over the size cap
+    was never read: it is skipped, as if that commit had not touched the file."""
     for old, current in found.alias.items():
         if old in files and current not in found.created:
             files[current] = files.pop(old)
     for path in found.deleted - set(found.versions):
         files.pop(path, None)
-    plan: list[tuple[FileHistory, str | None, str]] = []  # each file's versions oldest first
     for path, entries in found.versions.items():
         state = FileHistory() if path in found.created else files.get(path, FileHistory())
         files[path] = state
-        plan += [(state, date, blob) for date, blob in reversed(entries)]
-    sizes = git.blob_sizes(root, sorted({blob for _, _, blob in plan}))
-    plan = [step for step in plan if sizes.get(step[2], MAX_FILE_BYTES + 1) <= MAX_FILE_BYTES]
-    for content, (state, date, _) in zip(git.iter_blobs(root, [blob for _, _, blob in plan]), plan, strict=False):
-        if content is not None:
-            state.advance(date, content, tracking)
+        for date, blob in reversed(entries):
+            version = found.contents.get(blob)
+            if version is not None:
+                state.apply(date, version, tracking)
 
 
 def _load_cache(path: Path, git_dir: Path, key: str) -> tuple[str, dict[str, FileHistory]] | None:
