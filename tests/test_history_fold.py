@@ -573,6 +573,33 @@ BODY_LINES = st.sampled_from(
         "\t- [ ] tabbed",
         "## Checkpoints\r",
         "- [ ] crlf\r",
+        # Edge cases of the one-regex scan: levels past six, headings with no title or
+        # closing `#`s, markers and boxes that only look like a task's, other blanks.
+        "####### seven is not a heading",
+        "###### Checkpoints",
+        "#### Mitigation",
+        "## Mitigation: ###",
+        "  ## Checkpoints #  ",
+        "## #",
+        "##\t",
+        "## ",
+        "##",
+        "x ## not at the start",
+        "1) [x] paren",
+        "1234567890. [ ] ten digits",
+        "\u0663. [ ] an Arabic-Indic digit",
+        "+ [ ] plus",
+        "-\t[x]\ttabs",
+        "- [x]",
+        "- [ ]\t",
+        "- [ ] trailing blanks \t\u00a0",
+        "* [y] not a box",
+        "x- [ ] not at the start",
+        "\x0b- [ ] after a vertical tab",
+        "\u00a0- [ ] after a no-break space",
+        "- [[ ] ] brackets",
+        "-[ ] no blank before the box",
+        "1.[x] no blank before the box",
     ]
 )
 

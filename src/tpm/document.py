@@ -12,18 +12,13 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from tpm import yamlload
+from tpm.blocks import HEADING, ITEM, blocks_of
 from tpm.boundary import MAX_FILE_BYTES, NotRegular, TooLarge, read_regular
 from tpm.vocabulary import ISO_DATE, heading_key
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.token import Token
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 
@@ -261,75 +256,60 @@ def _blank(yaml_text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in yaml_text.split("\n"))
 
 
-@cache
-def _markdown() -> MarkdownIt:
-    """The parser, made on first use (bodies of cached documents are never parsed)."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").disable("inline")  # block structure is all we read
-
-
 def parse_body(body: str, first_line: int, checkpoints: str | None = None) -> Body:
     """Headings, sections and task items of a Markdown body, with file line numbers. Task
     items are read under the `checkpoints` heading (its `heading_key`, as the document's
     type declares it: "checkpoints" for milestones, "action items" for post-mortems),
     subsections included; None reads none."""
-    tokens = _markdown().parse(body)
-    lines = body.split("\n")
-    headings: list[tuple[int, int, str, int]] = []  # (index in tokens, level, title, line)
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open":
-            assert token.map is not None  # a block token always carries its lines
-            heading = tokens[index + 1].content.strip()
-            headings.append((index, int(token.tag[1]), heading, first_line + token.map[0]))
+    blocks = blocks_of(body)
+    headings = [(index, block) for index, block in enumerate(blocks) if block.kind == HEADING]
 
     # A section ends at the next heading of the same or a higher level; one pass with a
-    # stack finds every end, and a running count of content tokens says whether anything
+    # stack finds every end, and a running count of other blocks says whether anything
     # but headings lies between (linear in the body, however many headings it has).
-    ends = [len(tokens)] * len(headings)
+    ends = [len(blocks)] * len(headings)
     open_sections: list[int] = []
-    for position, (index, level, _, _) in enumerate(headings):
-        while open_sections and headings[open_sections[-1]][1] >= level:
+    for position, (index, block) in enumerate(headings):
+        while open_sections and headings[open_sections[-1]][1].level >= block.level:
             ends[open_sections.pop()] = index
         open_sections.append(position)
     content_before = [0]
-    for tok in tokens:
-        is_content = tok.type not in ("heading_open", "heading_close", "inline") and tok.nesting >= 0 and tok.map
-        content_before.append(content_before[-1] + bool(is_content))
-    sections = [
-        Section(title, level, line, content_before[ends[position]] > content_before[min(index + 3, len(tokens))])
-        for position, (index, level, title, line) in enumerate(headings)
-    ]
+    for block in blocks:
+        content_before.append(content_before[-1] + (block.kind != HEADING))
+    sections = tuple(
+        Section(
+            block.text or "",
+            block.level,
+            first_line + block.line,
+            content_before[ends[position]] > content_before[index + 1],
+        )
+        for position, (index, block) in enumerate(headings)
+    )
 
-    title = next((h[2] for h in headings if h[1] == 1), None)
+    title = next((block.text for _, block in headings if block.level == 1), None)
+    lines = body.split("\n")
     tasks: list[TaskItem] = []
     current: tuple[str, int] | None = None  # the checkpoint section we are in: (name, level) or None
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open":
-            level = int(token.tag[1])
-            name = heading_key(tokens[index + 1].content)
+    for block in blocks:
+        if block.kind == HEADING:
+            name = heading_key(block.text or "")
             if name == checkpoints:
-                current = (name, level)
-            elif current is not None and level <= current[1]:
+                current = (name, block.level)
+            elif current is not None and block.level <= current[1]:
                 current = None
-        elif current is not None and token.type == "list_item_open" and token.map:
-            item = _task_item(tokens, index, lines, first_line, current[0])
+        elif current is not None and block.kind == ITEM and block.text is not None:
+            item = _task_item(block.text, block.line, lines, first_line, current[0])
             if item is not None:
                 tasks.append(item)
-    return Body(title, tuple(sections), tuple(tasks))
+    return Body(title, sections, tuple(tasks))
 
 
-def _task_item(tokens: Sequence[Token], index: int, lines: list[str], first_line: int, section: str) -> TaskItem | None:
-    """The task item opened at tokens[index] (a token with a `map`), or None for a plain list item."""
-    opened = tokens[index].map
-    inline = next((t for t in tokens[index + 1 : index + 3] if t.type == "inline"), None)
-    if opened is None or inline is None or inline.map is None or inline.map[0] != opened[0]:
-        return None
-    content = inline.content.split("\n", 1)[0]
+def _task_item(content: str, body_line: int, lines: list[str], first_line: int, section: str) -> TaskItem | None:
+    """The task item whose text (the first line of its list item, stripped) is `content`,
+    or None for a plain list item."""
     box = _TASK.match(content)
     if box is None:
         return None
-    body_line = opened[0]
     raw = lines[body_line] if body_line < len(lines) else ""
     column = raw.find("[") + 1 or 1
     rest = content[box.end() :].strip()

@@ -113,11 +113,13 @@ _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # line breaks to YAML, not to a
 # without quotes is fine), and no YAML line break but `\n`.
 _KEY_LINE = r"""[A-Za-z_][A-Za-z0-9_-]*:(?: +(?:[^\s"'\[{&!][^\n]*|\[[^\n"'\[\]{}]*\][^\n"'\[\]{}]*))?"""
 _COMMON_FRONT_MATTER = re.compile(rf"(?:#[^\n]*\n|\n)*{_KEY_LINE}\n(?:(?:{_KEY_LINE}| +[^\n]*|#[^\n]*|)\n)*")
-# Matched at a line's start within a whole body (MULTILINE: `^` after a newline, `$` at a
-# line's end or at `endpos`).
-_TASK_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t]", re.M)
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.M)
-_BOX = re.compile(r"\[[ xX]\][ \t]")  # a task item's box, searched fast (its `[` is a literal prefix)
+# A heading line (level, title with its closing `#`s still on) or a task-item line (box),
+# each found after the newline that starts it: the C regex engine skips from newline to
+# newline and tries the two shapes only where a line starts with a character they can
+# start with, so Python sees only the lines that matter. `.` stops at a newline.
+_MARKED_LINE = re.compile(
+    r"\n(?=[ \t#\d*+-])(?: {0,3}(#{1,6})[ \t]+(.*)|[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\][ \t].*)"
+)
 # Whitespace to git's `diff -w`: a version that differs from the last only in these bytes
 # (spaces, tabs, line breaks) is no activity.
 _WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -248,68 +250,43 @@ def _scan_body(body: str, tracking: Tracking) -> tuple[dict[str, str], list[str]
     """The body's tracked sections (heading key -> its text, whitespace-folded), its task
     lines (stripped) and (done, total) of the task items under a checkpoints heading.
 
-    Only headings and task items matter, and most lines are neither: they are found by a
-    fast search for their marks (`#`, a `[ ]` box) and checked there, so Python touches a
-    handful of lines, not every line of every past version. A section is everything
-    between its heading and the next heading of the same or a higher level (deeper
-    headings are part of it), cut out by position."""
+    Only headings and task items matter, and most lines are neither: one regex search
+    (`_MARKED_LINE`) finds just those lines, so Python touches a handful of lines, not
+    every line of every past version. A section is everything between its heading and
+    the next heading of the same or a higher level (deeper headings are part of it), cut
+    out by position."""
     found: dict[str, list[str]] = {}
     within: tuple[str, int] | None = None  # the tracked section we are in: (heading key, level)
     start = 0  # where the text of `within` began
     under: int | None = None  # the level of the checkpoints heading we are under
     tasks: list[str] = []
     done = total = 0
-    for line_start, line_end, heading in _marked_lines(body):
-        if heading is None:  # a task item
-            line = body[line_start:line_end]
-            tasks.append(line.strip())
+    text = "\n" + body  # the first line, too, now starts after a newline
+    for line in _MARKED_LINE.finditer(text):
+        box = line[3]
+        if box is not None:  # a task item; stripping it drops the newline before it too
+            tasks.append(line[0].strip())
             if under is not None:
                 total += 1
-                done += line[line.index("[") + 1] != " "
+                done += box != " "
             continue
-        depth, key = len(heading.group(1)), heading_key(heading.group(2))
+        # The title without its closing `#`s and trailing blanks, as `(.*?)[ \t#]*$` reads it.
+        depth, key = len(line[1]), heading_key(line[2].rstrip(" \t#"))
         if key in tracking.checkpoints:
             under = depth
         elif under is not None and depth <= under:
             under = None
         if key in tracking.sections:
             if within is not None:
-                found[within[0]].append(body[start:line_start])
-            within, start = (key, depth), line_end
+                found[within[0]].append(text[start : line.start()])
+            within, start = (key, depth), line.end()
             found.setdefault(key, [])
         elif within is not None and depth <= within[1]:
-            found[within[0]].append(body[start:line_start])
+            found[within[0]].append(text[start : line.start()])
             within = None
     if within is not None:
-        found[within[0]].append(body[start:])
+        found[within[0]].append(text[start:])
     return {key: " ".join(" ".join(parts).split()) for key, parts in found.items()}, tasks, (done, total)
-
-
-def _marked_lines(body: str) -> list[tuple[int, int, re.Match[str] | None]]:
-    """(start, end, heading match or None for a task item) of every heading and task-item
-    line, in order: exactly what matching `_HEADING` and `_TASK_LINE` on every line finds."""
-    lines: dict[int, tuple[int, int, re.Match[str] | None]] = {}
-    for box in _BOX.finditer(body):
-        line_start = body.rfind("\n", 0, box.start()) + 1
-        if line_start not in lines:
-            task = _TASK_LINE.match(body, line_start)
-            if task is not None and task.end() == box.end():  # the line's own box, not one in its text
-                lines[line_start] = (line_start, _line_end(body, line_start), None)
-    position = body.find("#")
-    while position != -1:
-        line_start = body.rfind("\n", 0, position) + 1
-        line_end = _line_end(body, position)
-        if position - line_start <= 3 and not body[line_start:position].strip(" "):
-            heading = _HEADING.match(body, line_start, line_end)
-            if heading is not None:
-                lines[line_start] = (line_start, line_end, heading)
-        position = body.find("#", line_end)
-    return [lines[start] for start in sorted(lines)]
-
-
-def _line_end(text: str, position: int) -> int:
-    end = text.find("\n", position)
-    return len(text) if end == -1 else end
 
 
 @lru_cache(maxsize=1 << 12)
