@@ -111,3 +111,23 @@ def test_a_file_whose_front_matter_fails_answers_the_same_from_the_cache(tmp_pat
     cached = run_tpm(repo, *args)
     assert (cached.code, cached.out) == (fresh.code, fresh.out)
     assert [d["rule"] for d in json.loads(cached.out)["diagnostics"]] == ["parse-error"]
+
+
+def test_after_one_edit_only_the_edited_document_is_encoded_again(repo, monkeypatch):
+    from tpm import doccache
+
+    check(repo)
+    name = "project/milestones/M-6-pci-dss-assessment.md"
+    write_files(repo, {name: (repo / name).read_text() + "\nOne more line.\n"})
+    encoded: list[str] = []
+    real_encode = doccache._encode
+
+    def counting(document):
+        encoded.append(document.path)
+        return real_encode(document)
+
+    monkeypatch.setattr(doccache, "_encode", counting)
+    edited = check(repo)
+    assert encoded == [name]  # the others are written back as they were loaded
+    monkeypatch.undo()
+    assert edited == check(repo) == check(repo, "--no-cache")

@@ -13,7 +13,7 @@ import posixpath
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias, TypeVar
 
@@ -96,9 +96,17 @@ class TypeConfig:
 
     def role_of(self, status: object) -> str | None:
         """The lifecycle role (planned, active, done, dropped) of a status value, if any."""
-        if not isinstance(status, str):
-            return None
-        return next((role for role, values in self.lifecycle.items() if status in values), None)
+        return self._roles.get(status) if isinstance(status, str) else None
+
+    @cached_property
+    def _roles(self) -> dict[str, str]:
+        """Status value -> its role, the first role that lists it (rules ask this several
+        times per document)."""
+        roles: dict[str, str] = {}
+        for role, values in self.lifecycle.items():
+            for value in values:
+                roles.setdefault(value, role)
+        return roles
 
     @property
     def checkpoint_key(self) -> str | None:

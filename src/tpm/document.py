@@ -24,7 +24,7 @@ MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 
 _FENCE = re.compile(r"---[ \t]*")
-_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+_CLOSING_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")  # a closing line, `---` or `...`
 _TASK = re.compile(r"\[( |x|X)\](?:[ \t]+|$)")
 _DATED = re.compile(rf"({ISO_DATE.pattern})(?=\s|$)")
 _OWNER = re.compile(r"(?:^|\s)@([\w.-]+)")
@@ -171,21 +171,20 @@ def split_source(data: bytes) -> SourceFile:
         return source
     if not _FENCE.fullmatch(first_line):
         return source
-    lines = text.split("\n")
-    for index in range(1, len(lines)):
-        if _CLOSE.fullmatch(lines[index]):
-            break
-    else:
+    # The first line after it that is a closing `---` or `...` (searched, not split into
+    # lines: this runs on every past version of every document too).
+    closing = _CLOSING_LINE.search(text, first_end) if first_end >= 0 else None
+    if closing is None:
         source.problems.append(
             Problem("parse-error", 1, 1, "front-matter opened on line 1 is never closed (no closing --- line)")
         )
         source.front_matter = None
         source.body = ""
         return source
-    source.front_matter = "\n".join(lines[1:index])
+    source.front_matter = text[first_end + 1 : closing.start()] if closing.start() > first_end else ""
     source.front_matter_line = 2
-    source.body = "\n".join(lines[index + 1 :])
-    source.body_line = index + 2
+    source.body = text[closing.end() + 1 :]
+    source.body_line = text.count("\n", 0, closing.start()) + 3
     if len(source.front_matter) > MAX_FRONT_MATTER_CHARS:
         source.problems.append(
             Problem(

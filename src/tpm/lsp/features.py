@@ -401,11 +401,7 @@ def _id_items(
 ) -> list[lsp.CompletionItem]:
     assert doc.declaration is not None
     own = doc.document.id if doc.document is not None else None
-    named = (
-        {name for name, _ in doc.document.id_list(key, doc.declaration.reference_separator)}
-        if doc.document is not None
-        else set()
-    )
+    named = set(doc.document.ids(key, doc.declaration.reference_separator)) if doc.document is not None else set()
     items: list[lsp.CompletionItem] = []
     for name in sorted(ws.project.by_id, key=natural_key):
         if name == own or (name in named and name != typed) or not name.lower().startswith(typed.lower()):

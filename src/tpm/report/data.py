@@ -421,7 +421,7 @@ def _milestone(
         "days_left": (due - today).days if open_status and due and due >= today else None,
         "slips": {"count": len(moves), "days": sum(m["days"] for m in moves), "moves": moves},
         "original_due": first_due if first_due and due and first_due != due.isoformat() else None,
-        "depends_on": [target for target, _ in document.id_list(dependency_field, separator)],
+        "depends_on": document.ids(dependency_field, separator),
         "late_checkpoints": sum(1 for t in items if not t.done and t.date and t.date < today) if open_status else 0,
         "percent": done * 100 // len(items) if items else None,
         "rag": "unknown",  # set by status.colour_milestones once every row is known
@@ -493,9 +493,7 @@ def _references(document: Document, config: Config) -> set[str]:
     if document.type is None:
         return set()
     declared = config.types[document.type]
-    return {
-        target for name in declared.references for target, _ in document.id_list(name, declared.reference_separator)
-    }
+    return {target for name in declared.references for target in document.ids(name, declared.reference_separator)}
 
 
 def _risks(rows: list[RiskRow], config: Config) -> Risks:
@@ -524,7 +522,7 @@ def _decision(document: Document, link: Linker, config: Config) -> DecisionRow:
         "link": link(document.path),
         "status": document.status,
         "date": _iso(document.date("date")),
-        "supersedes": [target for target, _ in document.id_list("supersedes")],
+        "supersedes": document.ids("supersedes"),
         "superseded_by": sorted({name for name, _ in named_successors(document, config)}),
     }
 

@@ -24,9 +24,9 @@ def _graph(project: Project, field: str) -> Graph:
         if source.type is None or source.id is None or field not in source.data:
             continue  # a document without an id cannot be depended on, so it closes no cycle
         separator = project.config.types[source.type].reference_separator
-        for target, (line, column) in source.id_list(field, separator):
+        for index, target in enumerate(source.ids(field, separator)):
             if project.get(target) is not None:
-                graph.setdefault(source.id, []).append((target, Reference(source, field, target, line, column)))
+                graph.setdefault(source.id, []).append((target, Reference(source, field, target, index, separator)))
     return graph
 
 

@@ -139,15 +139,13 @@ def unreviewed(project: Project, history: HistoryIndex, ctx: Context) -> Iterato
         severity = Severity.ERROR if band == "high" else None
         state = history.for_path(document.path)
         review = review_of(state, declared)
-        line, column = document.value_position(field)
         change = state.last_change_of(assessment(declared))
         if change is not None and review.seq and change.seq > review.seq:  # even on unknown dates
             changed = ", ".join(dict.fromkeys(shown(item) for item in change.items))
             when = _day(review.date) if review.reviewed else f"{_day(review.date)}, its creation"
             yield Finding(
                 document.path,
-                line,
-                column,
+                *document.value_position(field),
                 f"{changed} changed on {_day(change.date)}, after the last review ({when}); "
                 f"re-assess it and update `{field}`",
                 severity=severity,
@@ -162,7 +160,7 @@ def unreviewed(project: Project, history: HistoryIndex, ctx: Context) -> Iterato
                 if review.reviewed
                 else f"not reviewed since its creation {plural(age, 'day')} ago ({last})"
             )
-            yield Finding(document.path, line, column, f"{since}; {rhythm}", severity=severity)
+            yield Finding(document.path, *document.value_position(field), f"{since}; {rhythm}", severity=severity)
 
 
 def review_cadence(document: Document, band: str | None, ctx: Context) -> tuple[int, str]:

@@ -72,12 +72,13 @@ def _unfinished_dependencies(
         return
     separator = ctx.config.types[document.type].reference_separator
     status = status_of(document, ctx.config)
-    for target, (line, column) in document.id_list(field, separator):
+    for index, target in enumerate(document.ids(field, separator)):
         dependency = project.get(target)
         if dependency is None or dependency is document:
             continue  # a dangling reference or a cycle of one is another rule's
         if role_of(dependency, ctx.config) in (*CLOSED, None):
             continue  # finished, dropped, or a status with no role: nothing to contradict
+        line, column = document.id_list(field, separator)[index][1]
         yield Finding(
             document.path,
             line,

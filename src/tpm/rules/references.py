@@ -77,7 +77,7 @@ def named_successors(document: Document, config: Config) -> list[tuple[str, str 
     from its status (`superseded by ADR-0005`, or with a Markdown link)."""
     separator = config.types[document.type].reference_separator if document.type else None
     named: list[tuple[str, str | None]] = [
-        (target, None) for target, _ in document.id_list(successor_field(config), separator)
+        (target, None) for target in document.ids(successor_field(config), separator)
     ]
     found = _SUPERSEDED_BY.fullmatch((status_of(document, config) or "").strip())
     if found:
@@ -115,10 +115,13 @@ def superseded_link(project: Project, ctx: Context) -> Iterator[Finding]:
     for document in project.documents:
         if not is_superseded(status_of(document, ctx.config)):
             continue
-        line, column = status_position(document, ctx)
         named = named_successors(document, ctx.config)
         if not named:
-            yield Finding(document.path, line, column, f"superseded, but no `{field}` names the successor")
+            yield Finding(
+                document.path, *status_position(document, ctx), f"superseded, but no `{field}` names the successor"
+            )
         elif not any(_exists(project, document, name, link) for name, link in named):
             names = ", ".join(name for name, _ in named)
-            yield Finding(document.path, line, column, f"superseded by {names}, which no document is")
+            yield Finding(
+                document.path, *status_position(document, ctx), f"superseded by {names}, which no document is"
+            )
