@@ -167,6 +167,13 @@ def test_a_milestone_without_a_start_is_a_one_day_bar_ending_on_its_due_date():
     assert row.endswith(":active, t1, 2026-12-14, 2026-12-15")
 
 
+@pytest.mark.parametrize("start", [None, "0001-01-01", "9999-12-31"])
+def test_a_milestone_due_on_the_first_day_of_year_1_is_a_day_long_bar_from_it(start):
+    # A fuzzed milestone started 9999-12-31 and due 0001-01-01 drew a bar ending before it began.
+    (row,) = milestone_rows(charts(render([milestone(1, start=start, due="0001-01-01")], AS_OF))[0])
+    assert row.endswith(", t1, 0001-01-01, 0001-01-02")
+
+
 def forty_across_phases() -> list[dict[str, Any]]:
     phases = ["design", "development", "development", "development", "testing", None, "deployment", "ops-handover"]
     rows = []

@@ -389,3 +389,29 @@ def test_a_forked_fold_that_dies_without_an_answer_is_one_clear_error(tmp_path, 
     reader = _reader(repo)
     with pytest.raises(UsageError, match="its process ended without an answer"):
         reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))
+
+
+def test_a_failure_in_the_reading_process_is_raised_in_the_parent(tmp_path, monkeypatch, capfd):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\n---\n"})
+
+    def broken(*args):
+        raise UsageError("cat-file failed: boom")
+
+    monkeypatch.setattr(history, "_version_reader", broken)  # the reading process inherits it
+    reader = _reader(repo)
+    with pytest.raises(UsageError, match="cat-file failed: boom"):
+        reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))
+    assert "Traceback" not in capfd.readouterr().err  # the log process ended quietly too
+
+
+def test_a_log_process_that_dies_without_an_answer_is_one_clear_error(tmp_path, monkeypatch, capfd):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\n---\n"})
+
+    def dies(*args):
+        os._exit(3)
+
+    monkeypatch.setattr(history, "_collect_versions", dies)  # in the log process, after the fork of the reader
+    reader = _reader(repo)
+    with pytest.raises(UsageError, match="its log process ended without an answer"):
+        reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))
+    assert "Traceback" not in capfd.readouterr().err

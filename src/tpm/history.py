@@ -52,17 +52,20 @@ timeline stays in the order of history, one point per day, oldest first.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import hashlib
 import json
 import multiprocessing
+import os
+import pickle
 import re
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
 from tpm.config import ACTIVE, DUE, REVIEWED, Config, TypeConfig, builtin_types
@@ -72,7 +75,7 @@ from tpm.globs import literal_folder
 from tpm.vocabulary import ISO_DATE, heading_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from tpm.model import Project
 
@@ -803,7 +806,17 @@ class _LogPass:
     tracking: Tracking
 
     def collect(self) -> _Collected:
-        return _collect_versions(self.root, self.specs, self.revisions, self.wanted, self.tracking)
+        """The log and the contents in this process (the reading on threads)."""
+        contents: dict[str, Version] = {}
+        stream = _version_reader(self.root, self.tracking, contents)
+        try:
+            found = _collect_versions(self.root, self.specs, self.revisions, self.wanted, stream.ask)
+        except BaseException:
+            stream.abandon()
+            raise
+        stream.close()
+        found.contents = contents
+        return found
 
 
 class _FoldingProcess:
@@ -831,9 +844,71 @@ class _FoldingProcess:
 
 
 def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
-    """What the forked child runs: read, fold, send the states (or the exception)."""
+    """What the forked child runs: the log pass here, while a process of its own (forked
+    from this one) reads and boils down each version the log names, then folds them and
+    sends the states (or the exception) to the parent. Two processes, not two threads:
+    the reading is Python work that would otherwise contend with the log's for one lock."""
+    ids_read, ids_write = os.pipe()
+    found_read, found_write = os.pipe()
+    reader = os.fork()
+    if reader == 0:  # the reading process
+        os.close(ids_write)
+        os.close(found_write)
+        try:
+            _read_and_fold(sending, ids_read, found_read, log_pass, files)
+        finally:
+            os._exit(0)
+    os.close(ids_read)
+    os.close(found_read)
+    sending.close()  # the reading process answers the parent
+    ids = open(ids_write, "wb")  # noqa: SIM115 - closed below, whatever the log pass did
+    outcome: tuple[str, object]
     try:
-        _fold(log_pass.collect(), files, log_pass.tracking)
+        outcome = (
+            "ok",
+            _collect_versions(
+                log_pass.root, log_pass.specs, log_pass.revisions, log_pass.wanted, lambda blob: _send_id(ids, blob)
+            ),
+        )
+    except BaseException as exc:  # passed on to the reading process, which tells the parent
+        outcome = ("error", exc)
+    with contextlib.suppress(OSError):
+        ids.close()
+    with contextlib.suppress(OSError), open(found_write, "wb") as found:  # the reading process may have stopped
+        pickle.dump(outcome, found)
+    os.waitpid(reader, 0)
+
+
+def _send_id(ids: IO[bytes], blob: str) -> None:
+    with contextlib.suppress(OSError):  # the reading process has stopped: it says why
+        ids.write(blob.encode("ascii") + b"\n")
+
+
+def _read_and_fold(
+    sending: Any, ids_read: int, found_read: int, log_pass: _LogPass, files: dict[str, FileHistory]
+) -> None:
+    """The reading process: read each version the log names as its id arrives, then fold
+    what the log found and send the states (or the exception) to the parent."""
+    try:
+        contents: dict[str, Version] = {}
+        stream = _version_reader(log_pass.root, log_pass.tracking, contents)
+        try:
+            with open(ids_read, "rb") as ids:
+                for line in ids:
+                    stream.ask(line[:-1].decode("ascii"))
+        except BaseException:
+            stream.abandon()
+            raise
+        stream.close()
+        with open(found_read, "rb") as found_file:
+            try:
+                outcome, found = pickle.load(found_file)
+            except EOFError:
+                raise UsageError("reading git history failed: its log process ended without an answer") from None
+        if outcome == "error":
+            raise found
+        found.contents = contents
+        _fold(found, files, log_pass.tracking)
         sending.send(("ok", files))
     except BaseException as exc:  # every failure goes back to the parent, raised there
         sending.send(("error", exc))
@@ -856,10 +931,10 @@ class _Collected:
 
 
 def _collect_versions(
-    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, tracking: Tracking
+    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, ask: Callable[[str], None]
 ) -> _Collected:
-    """One streaming log pass over `revisions`, newest first, with the contents of the
-    versions it keeps read as they are met (`git.BlobStream`), while git walks on.
+    """One streaming log pass over `revisions`, newest first, passing each version it
+    keeps to `ask` as it is met (so that its content is read while git walks on).
 
     A rename is met before the older versions under the old name, so `alias` maps each
     older name to the file's newest path. With `wanted` (a full read) only those files
@@ -868,42 +943,41 @@ def _collect_versions(
     """
     found = _Collected(incremental=wanted is None)
     pending = set(wanted) if wanted is not None else None
+    for commit in git.log(root, specs, revisions):
+        for change in commit.changes:
+            current = found.alias.get(change.path, change.path)
+            if pending is not None and current not in pending and change.path not in found.alias:
+                continue
+            if change.status == "D":
+                if current not in found.versions:
+                    found.deleted.add(current)  # gone at the newest commit
+                continue
+            found.versions.setdefault(current, []).append((commit.date, change.blob))
+            ask(change.blob)
+            if change.status in ("R", "C"):
+                found.alias.pop(change.path, None)
+                if change.status == "R":
+                    assert change.old_path is not None  # git names a rename's old path
+                    found.alias[change.old_path] = current
+                else:
+                    found.created.add(current)
+            elif change.status == "A":
+                found.alias.pop(change.path, None)
+                found.created.add(current)
+                if pending is not None:
+                    pending.discard(current)
+        if pending is not None and not pending:
+            break
+    return found
+
+
+def _version_reader(root: Path, tracking: Tracking, contents: dict[str, Version]) -> git.BlobStream:
+    """A stream that reads each blob asked for and keeps what the fold compares of it."""
 
     def read(blob: str, content: bytes) -> None:  # on the stream's reader thread
-        found.contents[blob] = Version.of(content, tracking)
+        contents[blob] = Version.of(content, tracking)
 
-    blobs = git.BlobStream(root, read)
-    try:
-        for commit in git.log(root, specs, revisions):
-            for change in commit.changes:
-                current = found.alias.get(change.path, change.path)
-                if pending is not None and current not in pending and change.path not in found.alias:
-                    continue
-                if change.status == "D":
-                    if current not in found.versions:
-                        found.deleted.add(current)  # gone at the newest commit
-                    continue
-                found.versions.setdefault(current, []).append((commit.date, change.blob))
-                blobs.ask(change.blob)
-                if change.status in ("R", "C"):
-                    found.alias.pop(change.path, None)
-                    if change.status == "R":
-                        assert change.old_path is not None  # git names a rename's old path
-                        found.alias[change.old_path] = current
-                    else:
-                        found.created.add(current)
-                elif change.status == "A":
-                    found.alias.pop(change.path, None)
-                    found.created.add(current)
-                    if pending is not None:
-                        pending.discard(current)
-            if pending is not None and not pending:
-                break
-    except BaseException:
-        blobs.abandon()
-        raise
-    blobs.close()
-    return found
+    return git.BlobStream(root, read)
 
 
 def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking) -> None:

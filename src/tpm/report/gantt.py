@@ -294,8 +294,10 @@ def _span(milestone: MilestoneRow) -> tuple[datetime.date, datetime.date]:
     """From the start to the due date; a day long when there is no start before the due date."""
     due = datetime.date.fromisoformat(milestone["due"] or "")
     start = datetime.date.fromisoformat(milestone["start"]) if milestone["start"] else due
-    if start < due or due == datetime.date.min:  # nothing comes before the first day of year 1
+    if start < due:
         return start, due
+    if due == datetime.date.min:  # nothing comes before the first day of year 1: the day after it
+        return due, due + datetime.timedelta(days=1)
     return due - datetime.timedelta(days=1), due
 
 
