@@ -10,6 +10,7 @@ Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with -
 from __future__ import annotations
 
 import contextlib
+import datetime
 import difflib
 import gc
 import os
@@ -262,6 +263,18 @@ def new(
 @click.option(
     "--check", "check_only", is_flag=True, help="With --output: write nothing, exit 1 if FILE is out of date."
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="With --output: rewrite FILE only if it is out of date, and then exit 1 (as formatters do in commit hooks).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="last-change|today|DATE",
+    help="The report's date: the day of the last commit that changed a document (today while one has "
+    "uncommitted changes), today, or YYYY-MM-DD. Default: today.",
+)
 @click.option("--today", help="Pretend today is YYYY-MM-DD.")
 @click.option("--no-history", is_flag=True, help="Do not read git history (no slips, no review ages).")
 @click.option("--no-cache", is_flag=True, help="Read history and documents afresh.")
@@ -270,6 +283,8 @@ def report(
     output_format: str,
     output: str | None,
     check_only: bool,
+    update: bool,
+    as_of: str | None,
     today: str | None,
     no_history: bool,
     no_cache: bool,
@@ -279,32 +294,58 @@ def report(
     from tpm.report.data import build as build_report, link_base_for
     from tpm.report.markdown import render as render_markdown
 
-    if check_only and not output:
-        raise UsageError("--check compares with a file: give --output FILE")
+    if (check_only or update) and not output:
+        raise UsageError(f"{'--check' if check_only else '--update'} compares with a file: give --output FILE")
+    if check_only and update:
+        raise UsageError("--check writes nothing and --update rewrites the file: give one of them")
     cwd = Path.cwd()
+    if as_of is not None:
+        today = _report_date(cwd, config_file, as_of, today, output).isoformat()
     run = lint(Options(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True))
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
-    if check_only:
-        assert output  # --check without --output was refused above
-        return report_drift(run.root, cwd / output, terminal(output), text)
-    if output:
-        write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), text)
-        click.echo(f"wrote {terminal(output)}")
-    else:
+    if not output:
         click.echo(text, nl=False)
+        return 0
+    rerun = f"tpm report{f' --as-of {as_of}' if as_of else ''} --output {terminal(output)}"
+    if check_only:
+        return report_drift(run.root, cwd / output, terminal(output), text, rerun)
+    if update:
+        return report_update(run.root, cwd / output, terminal(output), text)
+    write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), text)
+    click.echo(f"wrote {terminal(output)}")
     return 0
 
 
-def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
-    """`--check`: 0 when the committed report matches a fresh render, else 1 and a diff.
+def _report_date(
+    cwd: Path, config_file: str | None, as_of: str, today: str | None, output: str | None
+) -> datetime.date:
+    """`--as-of`: the report's date; the report's own file is no document."""
+    from tpm.asof import resolve_as_of
 
-    The committed file is read through the repository boundary: it is compared and its
-    lines are printed, so a link from it to a secret, or to /dev/zero, must be refused."""
+    root = _repository(cwd)
+    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
+    own = []
+    if output and lexically_within(Path(os.path.abspath(cwd / output)), Path(os.path.abspath(root))):
+        own.append(Path(os.path.relpath(os.path.abspath(cwd / output), root)).as_posix())
+    return resolve_as_of(as_of, today, root, config, own)
+
+
+def _current_report(root: Path, path: Path) -> str | None:
+    """The report file as it is, read through the repository boundary (it is compared and
+    its lines printed, so a link from it to a secret, or to /dev/zero, must be refused);
+    None when there is none."""
     try:
-        current = read_text(path, "report", _inside_or_none(path, root), MAX_REPORT_BYTES)
+        return read_text(path, "report", _inside_or_none(path, root), MAX_REPORT_BYTES)
     except FileNotFoundError:
-        click.echo(f"{shown} does not exist; run tpm report --output {shown}")
+        return None
+
+
+def report_drift(root: Path, path: Path, shown: str, fresh: str, rerun: str) -> int:
+    """`--check`: 0 when the committed report matches a fresh render, else 1 and a diff."""
+    current = _current_report(root, path)
+    if current is None:
+        click.echo(f"{shown} does not exist; run {rerun}")
         return 1
     if current == fresh:
         click.echo(f"{shown} is up to date")
@@ -314,7 +355,20 @@ def report_drift(root: Path, path: Path, shown: str, fresh: str) -> int:
         click.echo(terminal(line))
     if len(diff) > 40:
         click.echo(f"... and {len(diff) - 40} more diff lines")
-    click.echo(f"{shown} is out of date; run tpm report --output {shown}")
+    click.echo(f"{shown} is out of date; run {rerun}")
+    return 1
+
+
+def report_update(root: Path, path: Path, shown: str, fresh: str) -> int:
+    """`--update`: 0 when the report file is current; else rewrite it and exit 1, so that
+    a commit hook stops and shows the change, which the author then stages."""
+    current = _current_report(root, path)
+    if current == fresh:
+        click.echo(f"{shown} is up to date")
+        return 0
+    write_atomic(writable_path(path, root, typed_by_user=True), fresh)
+    verb, state = ("wrote", "missing") if current is None else ("updated", "out of date")
+    click.echo(f"{verb} {shown}, which was {state}; stage it: git add {shown}")
     return 1
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from tpm import git
 from tpm.boundary import outside_reason
 from tpm.config import Config
-from tpm.globs import glob_union
+from tpm.globs import glob_union, literal_folder
 
 
 @dataclass(frozen=True)
@@ -29,20 +29,40 @@ class Candidate:
 def discover(root: Path, config: Config, listed: list[str] | None = None, staged: bool = False) -> list[Candidate]:
     """The candidate documents, sorted by path (from the index alone when `staged`)."""
     names = git.list_files(root, staged) if listed is None else listed
+    classify = candidate_classifier(config)
+    candidates = []
+    for name in names:
+        is_candidate, path_type = classify(name)
+        if is_candidate and not _leaves_repository(root, name):
+            candidates.append(Candidate(name, path_type))
+    return candidates
+
+
+def candidate_classifier(config: Config) -> Callable[[str], tuple[bool, str | None]]:
+    """name -> (whether a file of that name is a candidate document, the type whose globs
+    match it), from the name alone: also for names that are no longer in the work tree."""
     root_prefix = f"{config.root}/" if config.root else ""
     type_of = _type_matcher(config)
     excluded = _exclusion_matcher(config.exclude)
-    candidates = []
-    for name in names:
+
+    def classify(name: str) -> tuple[bool, str | None]:
         if excluded(name):
-            continue
+            return False, None
         path_type = type_of(name)
-        if path_type is None and not (name.startswith(root_prefix) and name.endswith(".md")):
-            continue
-        if _leaves_repository(root, name):
-            continue
-        candidates.append(Candidate(name, path_type))
-    return candidates
+        return path_type is not None or (name.startswith(root_prefix) and name.endswith(".md")), path_type
+
+    return classify
+
+
+def document_folders(config: Config) -> list[str]:
+    """Pathspecs that hold every candidate document: the literal folders of every type's
+    globs and the root folder, without one inside another ("." for the whole repository)."""
+    prefixes = {literal_folder(pattern) for t in config.types.values() for pattern in t.paths}
+    prefixes.add(config.root)
+    if "" in prefixes:
+        return ["."]
+    folders = {f"{prefix}/" for prefix in prefixes}
+    return sorted(f for f in folders if not any(f != g and f.startswith(g) for g in folders))
 
 
 def _type_matcher(config: Config) -> Callable[[str], str | None]:

@@ -31,13 +31,15 @@ def resolve_today(option: str | None, timezone: str | None) -> datetime.date:
 def clock_day(timezone: str | None) -> datetime.date:
     """Today by the clock: in the configured time zone, else the machine's."""
     if timezone:
-        try:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a timezone is set: start-up
-
-            zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(
-                f"timezone: unknown time zone {timezone!r} (use an IANA name like Europe/Berlin)"
-            ) from None
-        return datetime.datetime.now(zone).date()
+        return datetime.datetime.now(zone_of(timezone)).date()
     return datetime.date.today()
+
+
+def zone_of(timezone: str) -> datetime.tzinfo:
+    """The configured time zone, or a one-line usage error for a name no zone has."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a timezone is set: start-up
+
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"timezone: unknown time zone {timezone!r} (use an IANA name like Europe/Berlin)") from None

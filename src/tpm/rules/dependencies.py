@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TypeAlias
 
-from tpm.config import CLOSED, DROPPED, DUE
+from tpm.config import CLOSED, DUE
 from tpm.diagnostic import Finding
 from tpm.model import Project, Reference, role_date, role_of
 from tpm.rules.registry import Context, rule
@@ -125,7 +125,8 @@ def dependency_order(project: Project, ctx: Context) -> Iterator[Finding]:
     plus `buffer_days` (default 0; set it in `[rules.dependency-order]` to demand slack
     between dependent documents). Reported at the item that names the dependency. A
     document in its type's done or dropped role is not judged (a milestone `done` or
-    `cancelled`), nor a dependency that was dropped.
+    `cancelled`), nor a dependency that is done (there is nothing left to wait for, however
+    late its due date was set) or dropped.
     """
     buffer = ctx.options["buffer_days"]
     for document_id, edges in _graph(project, ctx.names["field"]).items():
@@ -136,7 +137,7 @@ def dependency_order(project: Project, ctx: Context) -> Iterator[Finding]:
                 continue
             dependency = project.by_id[dependency_id][0]  # _graph keeps existing documents only
             dependency_due = role_date(dependency, ctx.config, DUE)
-            if dependency_due is None or role_of(dependency, ctx.config) == DROPPED:
+            if dependency_due is None or role_of(dependency, ctx.config) in CLOSED:
                 continue
             if (due - dependency_due).days < buffer:  # differences of dates never overflow
                 slack = f" plus {buffer} buffer days" if buffer else ""
