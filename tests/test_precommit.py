@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import git, git_env, make_repo
+from helpers import FIXED_DATE, git, git_env, make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None, reason="pre-commit is not installed")
@@ -71,21 +71,41 @@ def hooks_source(tmp_path_factory) -> dict:
     return {"repo": str(snapshot), "rev": git(snapshot, "rev-parse", "HEAD").strip()}
 
 
-def sample(path: Path, files: dict, source: dict, hooks: tuple[str, ...] = ("tpm-check",)) -> Path:
-    """A committed sample repository whose pre-commit config uses tpm's `hooks`."""
+def sample(
+    path: Path, files: dict, source: dict, hooks: tuple[str, ...] = ("tpm-check",), date: str = FIXED_DATE
+) -> Path:
+    """A sample repository whose pre-commit config uses tpm's `hooks`, committed on `date`."""
     config = {"repos": [{**source, "hooks": [{"id": hook} for hook in hooks]}]}
-    return make_repo(path, {**files, ".pre-commit-config.yaml": yaml.safe_dump(config)})
+    return make_repo(path, {**files, ".pre-commit-config.yaml": yaml.safe_dump(config)}, date=date)
 
 
-def env(home: Path) -> dict:
-    environment = git_env("2026-11-27T09:00:00+00:00")
-    environment.update(PRE_COMMIT_HOME=str(home), TPM_TODAY=TODAY)
+def env(home: Path, day: str = TODAY) -> dict:
+    """Commits made at 09:00 UTC on `day`, which is also tpm's today."""
+    environment = git_env(f"{day}T09:00:00+00:00")
+    environment.update(PRE_COMMIT_HOME=str(home), TPM_TODAY=day)
     return environment
 
 
-def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+def pre_commit(repo: Path, home: Path, *args: str, day: str = TODAY) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo,
+        env=env(home, day),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def run_hook(repo: Path, home: Path, hook: str, *args: str, day: str = TODAY) -> subprocess.CompletedProcess:
+    return pre_commit(repo, home, "run", hook, "--all-files", "--verbose", *args, day=day)
+
+
+def commit(repo: Path, home: Path, message: str) -> subprocess.CompletedProcess:
+    """A real `git commit -a`, with the installed hook deciding."""
+    return subprocess.run(
+        ["git", "commit", "-q", "-a", "-m", message],
         cwd=repo,
         env=env(home),
         capture_output=True,
@@ -95,16 +115,13 @@ def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def run_hook(repo: Path, home: Path, hook: str, *args: str) -> subprocess.CompletedProcess:
-    return pre_commit(repo, home, "run", hook, "--all-files", "--verbose", *args)
-
-
-def commit(repo: Path, home: Path, message: str) -> subprocess.CompletedProcess:
-    """A real `git commit -a`, with the installed hook deciding."""
+def commit_staged(repo: Path, home: Path, message: str, day: str) -> subprocess.CompletedProcess:
+    """A real `git commit` of what is staged, made on `day` (tpm's today too), with the
+    installed hook deciding."""
     return subprocess.run(
-        ["git", "commit", "-q", "-a", "-m", message],
+        ["git", "commit", "-q", "-m", message],
         cwd=repo,
-        env=env(home),
+        env=env(home, day),
         capture_output=True,
         text=True,
         timeout=600,
@@ -121,16 +138,23 @@ def hook_output(printed: str) -> list[str]:
 
 def test_the_manifest_declares_whole_project_hooks():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"tpm-check", "tpm-check-ci", "tpm-report"}
+    assert list(hooks) == ["tpm-check", "tpm-check-ci", "tpm-report", "tpm-report-check"]
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["pass_filenames"] is False and hook["require_serial"] is True
-    assert set(hooks["tpm-check"]["stages"]) >= {"pre-commit", "pre-push"}
-    assert set(hooks["tpm-report"]["stages"]) >= {"pre-commit", "pre-push"}
+        # pre-commit matches no file in a commit that only deletes (tpm-check), and one
+        # that changes no document must still have its report compared (tpm-report)
+        assert hook["always_run"] is True
     assert hooks["tpm-check"]["entry"] == "tpm check --staged --gate commit"
+    assert hooks["tpm-check"]["stages"] == ["pre-commit", "pre-push", "manual"]
     assert hooks["tpm-check-ci"]["entry"] == "tpm check --staged --gate ci"
     assert hooks["tpm-check-ci"]["stages"] == ["manual"]
-    # pre-commit matches no file in a commit that only deletes: the hook must run anyway
-    assert hooks["tpm-check"]["always_run"] is True and hooks["tpm-check-ci"]["always_run"] is True
+    assert "args" not in hooks["tpm-check"] and "args" not in hooks["tpm-check-ci"]
+    assert hooks["tpm-report"]["entry"] == "tpm report --staged --as-of last-change --update"
+    assert hooks["tpm-report"]["args"] == ["--output", "STATUS.md"]
+    assert hooks["tpm-report"]["stages"] == ["pre-commit", "pre-push", "manual"]
+    assert hooks["tpm-report-check"]["entry"] == "tpm report --check --staged --as-of last-change"
+    assert hooks["tpm-report-check"]["args"] == ["--output", "STATUS.md"]
+    assert hooks["tpm-report-check"]["stages"] == ["manual"]
 
 
 @pytest.fixture
@@ -190,16 +214,173 @@ def test_tpm_check_lints_what_is_staged(tmp_path, hooks_source, pre_commit_home)
     assert "project/milestones/M-1-beta.md:4:9: error schema-violation" in failed.stdout
 
 
-def test_tpm_report_fails_until_the_report_is_committed_up_to_date(tmp_path, hooks_source, pre_commit_home):
-    repo = sample(tmp_path / "repo", CLEAN, hooks_source, ("tpm-report",))
-    missing = run_hook(repo, pre_commit_home, "tpm-report")
-    assert missing.returncode == 1 and "STATUS.md does not exist" in missing.stdout
-    subprocess.run(
-        [sys.executable, "-m", "tpm", "report", "--output", "STATUS.md"],
+# The report's project: one milestone with one checkpoint, all committed on DAY (2026-11-27).
+DAY, NEXT_DAY, FIVE_DAYS_ON, A_WEEK_ON = "2026-11-27", "2026-11-28", "2026-12-02", "2026-12-04"
+BETA = "project/milestones/M-1-beta.md"
+OPEN_BETA = (
+    "---\nid: M-1\ntitle: Beta\nstatus: in-progress\ndue: 2027-01-15\n---\n# Beta\n\n"
+    "## Checkpoints\n\n- [ ] 2026-12-10 Sign-off\n"
+)
+TICKED_BETA = OPEN_BETA.replace("- [ ] 2026-12-10", "- [x] 2026-12-10")
+STATUS = "STATUS.md"
+
+
+def tpm_report(repo: Path, home: Path, day: str, *args: str) -> subprocess.CompletedProcess:
+    """`tpm report ARGS` as the developer runs it, on `day`."""
+    return subprocess.run(
+        [sys.executable, "-m", "tpm", "report", *args],
         cwd=repo,
-        env=env(pre_commit_home),
-        check=True,
+        env=env(home, day),
         capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
-    git(repo, "add", "STATUS.md")
-    assert run_hook(repo, pre_commit_home, "tpm-report").returncode == 0
+
+
+def last_subject(repo: Path) -> str:
+    return git(repo, "log", "-1", "--format=%s").strip()
+
+
+@pytest.fixture
+def unreported_project(tmp_path, hooks_source, pre_commit_home) -> Path:
+    """The report's project committed on DAY without a STATUS.md, both report hooks
+    configured and tpm-report installed in git."""
+    repo = sample(
+        tmp_path / "reported",
+        {BETA: OPEN_BETA},
+        hooks_source,
+        ("tpm-report", "tpm-report-check"),
+        f"{DAY}T08:00:00+00:00",
+    )
+    installed = pre_commit(repo, pre_commit_home, "install", day=DAY)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return repo
+
+
+@pytest.fixture
+def reported_project(unreported_project, pre_commit_home) -> Path:
+    """The report's project with STATUS.md rendered and committed (through the hook) on DAY."""
+    repo = unreported_project
+    rendered = tpm_report(repo, pre_commit_home, DAY, "--as-of", "last-change", "--output", STATUS)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    git(repo, "add", STATUS)
+    committed = commit_staged(repo, pre_commit_home, "Status report", DAY)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert "As of **2026-11-27** " in (repo / STATUS).read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    return repo
+
+
+def test_a_commit_that_changes_no_document_leaves_the_report_as_it_is(reported_project, pre_commit_home):
+    repo = reported_project
+    rendered = (repo / STATUS).read_bytes()
+    for day, note in ((NEXT_DAY, "call the vendor\n"), (A_WEEK_ON, "call the vendor again\n")):
+        (repo / "notes.txt").write_text(note)
+        git(repo, "add", "notes.txt")
+        committed = commit_staged(repo, pre_commit_home, f"Notes of {day}", day)
+        assert committed.returncode == 0, committed.stdout + committed.stderr
+        assert last_subject(repo) == f"Notes of {day}"
+        assert (repo / STATUS).read_bytes() == rendered
+        assert git(repo, "show", f"HEAD:{STATUS}").encode() == rendered
+        assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_new_document_left_out_of_the_commit_stays_out_of_the_report(reported_project, pre_commit_home):
+    # pre-commit sets unstaged edits aside but leaves untracked files in place: the hook
+    # reads what the commit records (--staged), or an untracked draft would re-date the
+    # page and appear in it, and CI's check of the committed page would then fail.
+    repo = reported_project
+    rendered = (repo / STATUS).read_bytes()
+    (repo / "project/milestones/M-2-gamma.md").write_text(
+        "---\nid: M-2\ntitle: Gamma\nstatus: planned\ndue: 2027-02-01\n---\n# Gamma\n"
+    )
+    (repo / "notes.txt").write_text("a draft milestone, not ready\n")
+    git(repo, "add", "notes.txt")
+    committed = commit_staged(repo, pre_commit_home, "Notes", NEXT_DAY)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert (repo / STATUS).read_bytes() == rendered
+    check = ("--check", "--as-of", "last-change", "--output", STATUS)
+    assert tpm_report(repo, pre_commit_home, A_WEEK_ON, *check).returncode == 1  # the work tree has the draft
+    (repo / "project/milestones/M-2-gamma.md").unlink()
+    checked = tpm_report(repo, pre_commit_home, A_WEEK_ON, *check)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_ticking_a_checkpoint_updates_the_report_through_the_hook(reported_project, pre_commit_home):
+    repo = reported_project
+    before = (repo / STATUS).read_text()
+    assert "0% of checkpoints are done (0 of 1)." in before
+    (repo / BETA).write_text(TICKED_BETA)
+    git(repo, "add", BETA)
+    stopped = commit_staged(repo, pre_commit_home, "Sign-off done", NEXT_DAY)
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    printed = hook_output(stopped.stdout + stopped.stderr)  # git prints the hook's output on stderr
+    assert printed == [
+        "- files were modified by this hook",
+        "updated STATUS.md, which was out of date; stage it: git add STATUS.md",
+    ]
+    assert last_subject(repo) == "Status report"  # nothing committed
+    updated = (repo / STATUS).read_text()
+    assert "As of **2026-11-28** the project is" in updated
+    assert "100% of checkpoints are done (1 of 1)." in updated
+    assert "| 1/1 (100%) | 48 days left |" in updated
+    assert "As of **2026-11-27**" not in updated
+    assert git(repo, "status", "--porcelain").splitlines() == [f" M {STATUS}", f"M  {BETA}"]
+
+    git(repo, "add", STATUS)
+    committed = commit_staged(repo, pre_commit_home, "Sign-off done", NEXT_DAY)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert last_subject(repo) == "Sign-off done"
+    assert git(repo, "show", f"HEAD:{STATUS}") == updated
+    assert git(repo, "status", "--porcelain") == ""
+    # CI, days later, accepts the committed report: it is dated by the change, not the clock
+    checked = tpm_report(repo, pre_commit_home, FIVE_DAYS_ON, "--check", "--as-of", "last-change", "--output", STATUS)
+    assert (checked.returncode, checked.stdout) == (0, "STATUS.md is up to date\n"), checked.stderr
+    assert (repo / STATUS).read_text() == updated
+
+
+def test_a_missing_report_is_written_by_the_hook(unreported_project, pre_commit_home):
+    repo = unreported_project
+    (repo / "notes.txt").write_text("call the vendor\n")
+    git(repo, "add", "notes.txt")
+    stopped = commit_staged(repo, pre_commit_home, "Notes", NEXT_DAY)
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    printed = hook_output(stopped.stdout + stopped.stderr)  # git prints the hook's output on stderr
+    # (pre-commit sees no modified file in a new, untracked one: the exit code stops the commit)
+    assert printed == ["wrote STATUS.md, which was missing; stage it: git add STATUS.md"]
+    assert git(repo, "status", "--porcelain").splitlines() == ["A  notes.txt", "?? STATUS.md"]
+    assert last_subject(repo) == "initial"
+    written = (repo / STATUS).read_text()
+    # dated by the documents' last commit (DAY), not by the day of this commit
+    assert "As of **2026-11-27** the project is" in written
+    assert "0% of checkpoints are done (0 of 1)." in written
+
+    git(repo, "add", STATUS)
+    committed = commit_staged(repo, pre_commit_home, "Notes", NEXT_DAY)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert last_subject(repo) == "Notes"
+    assert git(repo, "show", f"HEAD:{STATUS}") == written
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_the_manual_report_check_compares_and_writes_nothing(reported_project, pre_commit_home):
+    repo = reported_project
+    rendered = (repo / STATUS).read_bytes()
+    current = run_hook(repo, pre_commit_home, "tpm-report-check", "--hook-stage", "manual", day=A_WEEK_ON)
+    assert current.returncode == 0, current.stdout + current.stderr
+    lines = current.stdout.splitlines()
+    assert lines[0].startswith("tpm report is up to date...") and lines[0].endswith("Passed")
+    assert [line for line in lines if not line.startswith("- ")][1:] == ["", "STATUS.md is up to date", ""]
+
+    # the checkpoint ticked and committed past the hook: STATUS.md is now out of date
+    (repo / BETA).write_text(TICKED_BETA)
+    git(repo, "commit", "-q", "--no-verify", "-am", "Sign-off done", date=f"{NEXT_DAY}T09:00:00+00:00")
+    stale = run_hook(repo, pre_commit_home, "tpm-report-check", "--hook-stage", "manual", day=A_WEEK_ON)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    printed = hook_output(stale.stdout)
+    assert "-As of **2026-11-27** the project is **🟩 On track**. 0% of checkpoints are done (0 of 1)." in printed
+    assert "+As of **2026-11-28** the project is **🟩 On track**. 100% of checkpoints are done (1 of 1)." in printed
+    assert printed[-1] == "STATUS.md is out of date; run tpm report --as-of last-change --output STATUS.md"
+    assert (repo / STATUS).read_bytes() == rendered
+    assert git(repo, "status", "--porcelain") == ""

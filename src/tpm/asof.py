@@ -8,7 +8,8 @@ last change instead, the page changes only when the project does:
 - `last-change`: the committer's day of the newest commit on HEAD's first-parent line that
   changed a document (added, edited, renamed or deleted one), as history dates every
   change; today when a document has staged or uncommitted changes (they will be committed
-  today), and today in a repository with no such commit.
+  today; with `--staged`, only a change in the index counts), and today in a repository
+  with no such commit.
 - `today`: `--today`, else `TPM_TODAY`, else the clock, as every other command.
 - `YYYY-MM-DD`: that day.
 
@@ -27,7 +28,7 @@ from tpm import git
 from tpm.config import Config
 from tpm.discover import candidate_classifier, document_folders
 from tpm.errors import UsageError
-from tpm.history import SHALLOW_ADVICE
+from tpm.history import SHALLOW_CLONE
 from tpm.today import parse_date, resolve_today, zone_of
 from tpm.vocabulary import parse_iso_date
 
@@ -36,15 +37,22 @@ TODAY = "today"
 
 
 def resolve_as_of(
-    option: str | None, today_option: str | None, root: Path, config: Config, output: Collection[str] = ()
+    option: str | None,
+    today_option: str | None,
+    root: Path,
+    config: Config,
+    output: Collection[str] = (),
+    staged: bool = False,
 ) -> datetime.date:
     """The report's date from `--as-of` (None: today) and `--today`; `output` names the
-    report's own file(s), repository-relative, which are no document."""
+    report's own file(s), repository-relative, which are no document. With `staged`, a
+    document's change not yet committed is one in the index (a commit hook reports on
+    what the commit records: an untracked document left out of it must not re-date it)."""
     if option is None or option.strip() == TODAY:
         return resolve_today(today_option, config.timezone)
     if option.strip() == LAST_CHANGE:
         today = resolve_today(today_option, config.timezone)
-        return last_change(root, config, output) or today
+        return last_change(root, config, output, staged) or today
     day = parse_iso_date(option.strip())
     if day is None:
         raise UsageError(f"--as-of: {option!r} is neither {LAST_CHANGE}, {TODAY} nor a date as YYYY-MM-DD")
@@ -53,14 +61,14 @@ def resolve_as_of(
     return day
 
 
-def last_change(root: Path, config: Config, output: Collection[str] = ()) -> datetime.date | None:
+def last_change(root: Path, config: Config, output: Collection[str] = (), staged: bool = False) -> datetime.date | None:
     """The day of the project's last change (see the module's doc), or None when it is
     today: documents changed in the work tree, or no commit ever changed one."""
     state = git.repository_state(root)
     if state.head is None:
         return None
     if state.shallow:
-        raise UsageError(f"--as-of {LAST_CHANGE}: {SHALLOW_ADVICE}")
+        raise UsageError(f"--as-of {LAST_CHANGE} reads git history, and {SHALLOW_CLONE}")
     classify = candidate_classifier(config)
     excluded = set(output)
 
@@ -68,7 +76,7 @@ def last_change(root: Path, config: Config, output: Collection[str] = ()) -> dat
         return name is not None and name not in excluded and classify(name)[0]
 
     folders = document_folders(config)
-    if any(is_document(name) for name in git.uncommitted_paths(root, folders, head=state.head)):
+    if any(is_document(name) for name in git.uncommitted_paths(root, folders, staged, state.head)):
         return None
     for commit in git.log(root, folders, state.head):
         if any(is_document(change.path) or is_document(change.old_path) for change in commit.changes):

@@ -275,6 +275,11 @@ def new(
     help="The report's date: the day of the last commit that changed a document (today while one has "
     "uncommitted changes), today, or YYYY-MM-DD. Default: today.",
 )
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Report on what the index holds (what the next commit records), as the commit hook does.",
+)
 @click.option("--today", help="Pretend today is YYYY-MM-DD.")
 @click.option("--no-history", is_flag=True, help="Do not read git history (no slips, no review ages).")
 @click.option("--no-cache", is_flag=True, help="Read history and documents afresh.")
@@ -285,6 +290,7 @@ def report(
     check_only: bool,
     update: bool,
     as_of: str | None,
+    staged: bool,
     today: str | None,
     no_history: bool,
     no_cache: bool,
@@ -300,8 +306,10 @@ def report(
         raise UsageError("--check writes nothing and --update rewrites the file: give one of them")
     cwd = Path.cwd()
     if as_of is not None:
-        today = _report_date(cwd, config_file, as_of, today, output).isoformat()
-    run = lint(Options(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True))
+        today = _report_date(cwd, config_file, as_of, today, output, staged).isoformat()
+    run = lint(
+        Options(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True, staged=staged)
+    )
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
     if not output:
@@ -318,9 +326,10 @@ def report(
 
 
 def _report_date(
-    cwd: Path, config_file: str | None, as_of: str, today: str | None, output: str | None
+    cwd: Path, config_file: str | None, as_of: str, today: str | None, output: str | None, staged: bool
 ) -> datetime.date:
-    """`--as-of`: the report's date; the report's own file is no document."""
+    """`--as-of`: the report's date; the report's own file is no document; with `staged`,
+    only what the index changes is a change not yet committed."""
     from tpm.asof import resolve_as_of
 
     root = _repository(cwd)
@@ -328,7 +337,7 @@ def _report_date(
     own = []
     if output and lexically_within(Path(os.path.abspath(cwd / output)), Path(os.path.abspath(root))):
         own.append(Path(os.path.relpath(os.path.abspath(cwd / output), root)).as_posix())
-    return resolve_as_of(as_of, today, root, config, own)
+    return resolve_as_of(as_of, today, root, config, own, staged=staged)
 
 
 def _current_report(root: Path, path: Path) -> str | None:

@@ -448,7 +448,8 @@ def read_blobs(root: Path, shas: list[str], limit: int = MAX_FILE_BYTES) -> dict
 
 def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False, head: str | None = None) -> set[str]:
     """Files that differ from HEAD (`head`, None before the first commit): staged, unstaged
-    or untracked (not ignored); with `staged`, only what the index changes."""
+    or untracked (not ignored), a renamed file under both its names; with `staged`, only
+    what the index changes."""
     if staged:
         if not head:
             return set(list_files(root, staged=True))
@@ -462,7 +463,9 @@ def uncommitted_paths(root: Path, pathspecs: list[str], staged: bool = False, he
             continue
         paths.add(token[3:].decode("utf-8", "surrogateescape"))
         if token[:1] in (b"R", b"C"):
-            next(tokens, None)  # the rename's source path follows
+            source = next(tokens, b"")  # the rename's or copy's source path follows
+            if token[:1] == b"R" and source:
+                paths.add(source.decode("utf-8", "surrogateescape"))  # gone from there
     return paths
 
 

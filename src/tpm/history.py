@@ -128,10 +128,12 @@ _MARKED_LINE = re.compile(
 _WHITESPACE = b" \t\n\r\x0b\x0c"
 _LONG = 64  # a tracked value longer than this is kept as its digest: it is only ever compared
 
+_FETCH_FULL = (
+    "fetch the full history (actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`; or `git fetch --unshallow`)"
+)
+SHALLOW_CLONE = f"this is a shallow clone; {_FETCH_FULL}"
 SHALLOW_ADVICE = (
-    "this is a shallow clone, so git history would give wrong ages; fetch the full history "
-    "(actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`; or `git fetch --unshallow`), "
-    "or run with --no-history"
+    f"this is a shallow clone, so git history would give wrong ages; {_FETCH_FULL}, or run with --no-history"
 )
 
 
