@@ -415,3 +415,18 @@ def test_a_log_process_that_dies_without_an_answer_is_one_clear_error(tmp_path, 
     with pytest.raises(UsageError, match="its log process ended without an answer"):
         reader.finish(load_project(repo, [], Config()), datetime.date(2026, 11, 27))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_log_failure_that_cannot_be_pickled_still_reaches_the_parent_as_one_error():
+    import pickle
+    import threading
+
+    class Unpicklable(Exception):
+        def __init__(self) -> None:
+            super().__init__("boom")
+            self.lock = threading.Lock()  # pickle refuses locks
+
+    outcome, error = pickle.loads(history._pickled(("error", Unpicklable())))
+    assert outcome == "error" and isinstance(error, UsageError)
+    assert str(error) == "reading git history failed: boom"
+    assert pickle.loads(history._pickled(("ok", 3))) == ("ok", 3)

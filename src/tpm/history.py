@@ -822,8 +822,9 @@ class _LogPass:
 
 
 class _FoldingProcess:
-    """The log pass and the fold in a forked child, which sends the folded states back
-    through a pipe (or the exception that stopped it, raised here by `result`)."""
+    """The log pass, the reading of versions and the fold in forked processes (see
+    `_fold_in_child`); the folded states come back through a pipe (or the exception that
+    stopped them, raised here by `result`)."""
 
     def __init__(self, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
         context = multiprocessing.get_context("fork")
@@ -877,8 +878,17 @@ def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistor
     with contextlib.suppress(OSError):
         ids.close()
     with contextlib.suppress(OSError), open(found_write, "wb") as found:  # the reading process may have stopped
-        pickle.dump(outcome, found)
+        found.write(_pickled(outcome))
     os.waitpid(reader, 0)
+
+
+def _pickled(outcome: tuple[str, object]) -> bytes:
+    """The log pass's outcome for the reading process; an exception that cannot be pickled
+    goes as a usage error that names it."""
+    try:
+        return pickle.dumps(outcome)
+    except Exception:  # an exception object that pickle cannot take
+        return pickle.dumps(("error", UsageError(f"reading git history failed: {outcome[1]}")))
 
 
 def _send_id(ids: IO[bytes], blob: str) -> None:
