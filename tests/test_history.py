@@ -430,3 +430,66 @@ def test_a_log_failure_that_cannot_be_pickled_still_reaches_the_parent_as_one_er
     assert outcome == "error" and isinstance(error, UsageError)
     assert str(error) == "reading git history failed: boom"
     assert pickle.loads(history._pickled(("ok", 3))) == ("ok", 3)
+
+
+def _slipped_repo(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\ndue: 2026-12-01\n---\n"})
+    write_files(repo, {"project/milestones/M-1-a.md": "---\nid: M-1\ndue: 2026-12-09\n---\n"})
+    git(repo, "commit", "-qam", "slip", date="2026-11-20T12:00:00+00:00")
+    return repo
+
+
+def _log_pass(repo):
+    head = git(repo, "rev-parse", "HEAD").strip()
+    tracking = history.Tracking.of(Config(types=builtin_types("project")))
+    return history._LogPass(repo, ["project/"], head, {"project/milestones/M-1-a.md"}, tracking)
+
+
+def test_the_reading_process_reads_the_ids_it_is_sent_then_folds_and_answers(tmp_path):
+    # Played here, in this process, with the log process's part done by hand: what
+    # `_read_and_fold` does once forked.
+    import multiprocessing
+
+    repo = _slipped_repo(tmp_path)
+    log_pass = _log_pass(repo)
+    ids_read, ids_write = os.pipe()
+    found_read, found_write = os.pipe()
+    sent: list[str] = []
+    found = history._collect_versions(repo, log_pass.specs, log_pass.revisions, log_pass.wanted, sent.append)
+    os.write(ids_write, "".join(f"{blob}\n" for blob in sent).encode())
+    os.close(ids_write)
+    os.write(found_write, history._pickled(("ok", found)))
+    os.close(found_write)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    history._read_and_fold(sending, ids_read, found_read, log_pass, {})
+    outcome, files = receiving.recv()
+    assert outcome == "ok" and files["project/milestones/M-1-a.md"].moves == {
+        "due": [["2026-11-20", "2026-12-01", "2026-12-09"]]
+    }
+
+
+def test_the_reading_process_passes_on_the_log_processs_error(tmp_path):
+    import multiprocessing
+
+    repo = _slipped_repo(tmp_path)
+    ids_read, ids_write = os.pipe()
+    found_read, found_write = os.pipe()
+    os.close(ids_write)
+    os.write(found_write, history._pickled(("error", UsageError("git log failed: boom"))))
+    os.close(found_write)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    history._read_and_fold(sending, ids_read, found_read, _log_pass(repo), {})
+    outcome, error = receiving.recv()
+    assert outcome == "error" and str(error) == "git log failed: boom"
+
+
+def test_the_log_process_runs_the_log_and_the_reader_answers_for_both(tmp_path):
+    # `_fold_in_child` run here (it forks the reading process itself): the answer comes
+    # from the reader, through the pipe the parent holds.
+    import multiprocessing
+
+    repo = _slipped_repo(tmp_path)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    history._fold_in_child(sending, _log_pass(repo), {})
+    outcome, files = receiving.recv()
+    assert outcome == "ok" and files["project/milestones/M-1-a.md"].seq == 2
