@@ -86,16 +86,15 @@ def env(home: Path, day: str = TODAY) -> dict:
     return environment
 
 
-def pre_commit(repo: Path, home: Path, *args: str, day: str = TODAY) -> subprocess.CompletedProcess:
+def _run(repo: Path, home: Path, command: list[str], day: str) -> subprocess.CompletedProcess:
+    """A command in `repo` on `day` (tpm's today, and the commit date), its output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args],
-        cwd=repo,
-        env=env(home, day),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        command, cwd=repo, env=env(home, day), capture_output=True, text=True, timeout=600, check=False
     )
+
+
+def pre_commit(repo: Path, home: Path, *args: str, day: str = TODAY) -> subprocess.CompletedProcess:
+    return _run(repo, home, [sys.executable, "-m", "pre_commit", *args], day)
 
 
 def run_hook(repo: Path, home: Path, hook: str, *args: str, day: str = TODAY) -> subprocess.CompletedProcess:
@@ -104,29 +103,13 @@ def run_hook(repo: Path, home: Path, hook: str, *args: str, day: str = TODAY) ->
 
 def commit(repo: Path, home: Path, message: str) -> subprocess.CompletedProcess:
     """A real `git commit -a`, with the installed hook deciding."""
-    return subprocess.run(
-        ["git", "commit", "-q", "-a", "-m", message],
-        cwd=repo,
-        env=env(home),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return _run(repo, home, ["git", "commit", "-q", "-a", "-m", message], TODAY)
 
 
 def commit_staged(repo: Path, home: Path, message: str, day: str) -> subprocess.CompletedProcess:
     """A real `git commit` of what is staged, made on `day` (tpm's today too), with the
     installed hook deciding."""
-    return subprocess.run(
-        ["git", "commit", "-q", "-m", message],
-        cwd=repo,
-        env=env(home, day),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return _run(repo, home, ["git", "commit", "-q", "-m", message], day)
 
 
 def hook_output(printed: str) -> list[str]:
@@ -227,15 +210,7 @@ STATUS = "STATUS.md"
 
 def tpm_report(repo: Path, home: Path, day: str, *args: str) -> subprocess.CompletedProcess:
     """`tpm report ARGS` as the developer runs it, on `day`."""
-    return subprocess.run(
-        [sys.executable, "-m", "tpm", "report", *args],
-        cwd=repo,
-        env=env(home, day),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return _run(repo, home, [sys.executable, "-m", "tpm", "report", *args], day)
 
 
 def last_subject(repo: Path) -> str:
