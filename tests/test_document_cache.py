@@ -131,3 +131,26 @@ def test_after_one_edit_only_the_edited_document_is_encoded_again(repo, monkeypa
     assert encoded == [name]  # the others are written back as they were loaded
     monkeypatch.undo()
     assert edited == check(repo) == check(repo, "--no-cache")
+
+
+def test_one_edit_among_many_documents_is_parsed_again_without_rewriting_the_cache(tmp_path):
+    from tpm.doccache import REWRITE_SHARE
+
+    milestone = "---\nid: M-{n}\ntitle: M {n}\nstatus: planned\ndue: 2027-01-15\n---\n"
+    files = {  # 60 documents: one edit is under one in fifty
+        f"project/milestones/M-{n}-m.md": milestone.format(n=n) for n in range(1, REWRITE_SHARE + 11)
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    check(repo)
+    written = cache_file(repo).read_bytes()
+    first = "project/milestones/M-1-m.md"
+    write_files(repo, {first: files[first].replace("status: planned", "status: doing")})
+    edited = check(repo)
+    assert cache_file(repo).read_bytes() == written  # not rewritten for one file in sixty
+    assert edited == check(repo, "--no-cache") and "got 'doing'" in edited  # and still right, run after run
+    assert check(repo) == edited
+    second = "project/milestones/M-2-m.md"
+    write_files(repo, {second: files[second].replace("title: M 2", "title: M two")})
+    check(repo)
+    assert cache_file(repo).read_bytes() != written  # two in sixty: one in fifty or more changed
+    assert check(repo) == check(repo, "--no-cache")
