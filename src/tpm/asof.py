@@ -21,12 +21,13 @@ own file is not one of them, even where its name would make it one.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+import os
 from pathlib import Path
 
 from tpm import git
 from tpm.config import Config
 from tpm.discover import candidate_classifier, document_folders
+from tpm.boundary import lexically_within
 from tpm.errors import UsageError
 from tpm.history import SHALLOW_CLONE
 from tpm.today import parse_date, resolve_today, zone_of
@@ -41,18 +42,19 @@ def resolve_as_of(
     today_option: str | None,
     root: Path,
     config: Config,
-    output: Collection[str] = (),
+    state: git.RepositoryState,
+    output: str | None = None,
     staged: bool = False,
 ) -> datetime.date:
     """The report's date from `--as-of` (None: today) and `--today`; `output` names the
-    report's own file(s), repository-relative, which are no document. With `staged`, a
+    report's own file, repository-relative, which is no document. With `staged`, a
     document's change not yet committed is one in the index (a commit hook reports on
     what the commit records: an untracked document left out of it must not re-date it)."""
     if option is None or option.strip() == TODAY:
         return resolve_today(today_option, config.timezone)
     if option.strip() == LAST_CHANGE:
         today = resolve_today(today_option, config.timezone)
-        return last_change(root, config, output, staged) or today
+        return last_change(root, config, state, output, staged) or today
     day = parse_iso_date(option.strip())
     if day is None:
         raise UsageError(f"--as-of: {option!r} is neither {LAST_CHANGE}, {TODAY} nor a date as YYYY-MM-DD")
@@ -61,19 +63,30 @@ def resolve_as_of(
     return day
 
 
-def last_change(root: Path, config: Config, output: Collection[str] = (), staged: bool = False) -> datetime.date | None:
+def repository_name(root: Path, cwd: Path, path: str | None) -> str | None:
+    """`path` (as typed, relative to `cwd`) as a repository-relative name, or None when
+    there is none or it lies outside the repository."""
+    if path is None:
+        return None
+    absolute = Path(os.path.abspath(cwd / path))
+    if not lexically_within(absolute, Path(os.path.abspath(root))):
+        return None
+    return Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
+
+
+def last_change(
+    root: Path, config: Config, state: git.RepositoryState, output: str | None = None, staged: bool = False
+) -> datetime.date | None:
     """The day of the project's last change (see the module's doc), or None when it is
     today: documents changed in the work tree, or no commit ever changed one."""
-    state = git.repository_state(root)
     if state.head is None:
         return None
     if state.shallow:
         raise UsageError(f"--as-of {LAST_CHANGE} reads git history, and {SHALLOW_CLONE}")
     classify = candidate_classifier(config)
-    excluded = set(output)
 
     def is_document(name: str | None) -> bool:
-        return name is not None and name not in excluded and classify(name)[0]
+        return name is not None and name != output and classify(name)[0]
 
     folders = document_folders(config)
     if any(is_document(name) for name in git.uncommitted_paths(root, folders, staged, state.head)):

@@ -10,7 +10,6 @@ Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with -
 from __future__ import annotations
 
 import contextlib
-import datetime
 import difflib
 import gc
 import os
@@ -305,10 +304,18 @@ def report(
     if check_only and update:
         raise UsageError("--check writes nothing and --update rewrites the file: give one of them")
     cwd = Path.cwd()
-    if as_of is not None:
-        today = _report_date(cwd, config_file, as_of, today, output, staged).isoformat()
     run = lint(
-        Options(cwd, config_file, today, no_history=no_history, no_cache=no_cache, history_wanted=True, staged=staged)
+        Options(
+            cwd,
+            config_file,
+            today,
+            no_history=no_history,
+            no_cache=no_cache,
+            history_wanted=True,
+            staged=staged,
+            as_of=as_of,
+            report_file=output,
+        )
     )
     data = build_report(run, link_base_for(run.root, cwd, output), run.config.name or run.root.name)
     text = json_dumps(data, indent=2) + "\n" if output_format == "json" else render_markdown(data)
@@ -323,21 +330,6 @@ def report(
     write_atomic(writable_path(cwd / output, run.root, typed_by_user=True), text)
     click.echo(f"wrote {terminal(output)}")
     return 0
-
-
-def _report_date(
-    cwd: Path, config_file: str | None, as_of: str, today: str | None, output: str | None, staged: bool
-) -> datetime.date:
-    """`--as-of`: the report's date; the report's own file is no document; with `staged`,
-    only what the index changes is a change not yet committed."""
-    from tpm.asof import resolve_as_of
-
-    root = _repository(cwd)
-    config = load_config(root, cwd, config_file, rule_defaults=rule_defaults())
-    own = []
-    if output and lexically_within(Path(os.path.abspath(cwd / output)), Path(os.path.abspath(root))):
-        own.append(Path(os.path.relpath(os.path.abspath(cwd / output), root)).as_posix())
-    return resolve_as_of(as_of, today, root, config, own, staged=staged)
 
 
 def _current_report(root: Path, path: Path) -> str | None:

@@ -71,7 +71,7 @@ from tpm import __version__, cachefile, git, yamlload
 from tpm.config import ACTIVE, DUE, REVIEWED, Config, TypeConfig, builtin_types
 from tpm.document import split_source
 from tpm.errors import UsageError
-from tpm.globs import literal_folder
+from tpm.discover import document_folders
 from tpm.vocabulary import ISO_DATE, heading_key
 
 if TYPE_CHECKING:
@@ -696,21 +696,9 @@ class History:
 
 
 def pathspecs(config: Config) -> list[str]:
-    """The folders the git rules look at: those of the globs of every type a git rule can
-    judge (`needs_history`), and the root. Plain folder prefixes, not glob pathspecs: git
-    limits a log by a literal prefix about twice as fast, and which files matter is decided
-    by the caller anyway."""
-    patterns = [p for t in config.types.values() if needs_history(t) for p in t.paths]
-    # Documents under the root may declare their type, wherever they are; an empty root is
-    # the whole repository.
-    patterns.append(config.root + "/" if config.root else "*")
-    prefixes: set[str] = set()
-    for pattern in patterns:
-        folder = literal_folder(pattern)
-        prefixes.add(f"{folder}/" if folder else ".")
-    if "." in prefixes:
-        return ["."]
-    return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+    """The folders the git rules look at: those of every type a git rule can judge
+    (`needs_history`), and the root."""
+    return document_folders(config, [t for t in config.types.values() if needs_history(t)])
 
 
 class HistoryReader:

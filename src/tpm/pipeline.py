@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tpm import engine, git
+from tpm.asof import repository_name, resolve_as_of
 from tpm.config import Config, load_config
 from tpm.discover import discover
 from tpm.doccache import DocumentCache
@@ -23,7 +24,6 @@ from tpm.model import Project, load_project, read_candidates
 from tpm.resultcache import ResultCache, run_key
 from tpm.rules import rule_defaults
 from tpm.schema import Schemas
-from tpm.today import resolve_today
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class Options:
     no_cache: bool = False
     history_wanted: bool = False  # read history even when no selected rule needs it (the report)
     staged: bool = False  # lint what the index holds
+    as_of: str | None = None  # the report's --as-of: last-change, today or a date (None: today)
+    report_file: str | None = None  # the report's --output, as typed: no document for --as-of
 
 
 def lint(options: Options) -> Run:
@@ -73,10 +75,11 @@ def lint(options: Options) -> Run:
     contents the next commit would record."""
     root = git.repository_root(options.cwd)
     config = load_config(root, options.cwd, options.config_file, rule_defaults=rule_defaults())
-    when = resolve_today(options.today, config.timezone)
+    state = git.repository_state(root)
+    own = repository_name(root, options.cwd, options.report_file)
+    when = resolve_as_of(options.as_of, options.today, root, config, state, own, options.staged)
     rules = engine.selected_rules(config, options.select, options.ignore)
     candidates = discover(root, config, staged=options.staged)
-    state = git.repository_state(root)
     wants_history = any(rule.scope == "history" for rule in rules)
     reads_history = not options.no_history and (wants_history or options.history_wanted)
     # The result cache answers check (not the report, which wants the model and history).
