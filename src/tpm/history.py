@@ -275,8 +275,7 @@ def _scan_body(body: str, tracking: Tracking) -> tuple[dict[str, str], list[str]
                 total += 1
                 done += box != " "
             continue
-        # The title without its closing `#`s and trailing blanks, as `(.*?)[ \t#]*$` reads it.
-        depth, key = len(line[1]), heading_key(line[2].rstrip(" \t#"))
+        depth, key = len(line[1]), _title_key(line[2])
         if key in tracking.checkpoints:
             under = depth
         elif under is not None and depth <= under:
@@ -292,6 +291,14 @@ def _scan_body(body: str, tracking: Tracking) -> tuple[dict[str, str], list[str]
     if within is not None:
         found[within[0]].append(text[start:])
     return {key: " ".join(" ".join(parts).split()) for key, parts in found.items()}, tasks, (done, total)
+
+
+@lru_cache(maxsize=1 << 12)
+def _title_key(title: str) -> str:
+    """A heading's key from its title with its closing `#`s and trailing blanks still on
+    (as `(.*?)[ \t#]*$` reads it), remembered: the same headings come back version after
+    version."""
+    return heading_key(title.rstrip(" \t#"))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -442,7 +449,7 @@ class Version(NamedTuple):
     @classmethod
     def of(cls, text: str | bytes, tracking: Tracking) -> Version:
         snap = snapshot(text, tracking)
-        lines = [_line_digest(line) for line in snap.task_lines]
+        lines = list(map(_line_digest, snap.task_lines))
         return cls(snap.text_digest, snap.folded_digest, _values(snap, tracking), lines, snap.checkpoints)
 
 

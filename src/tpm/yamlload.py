@@ -54,6 +54,12 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 _EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
+# Any of the forms above in one pattern, and the characters they can start with: most
+# values are text, told apart by a look at their first character or one match.
+_NOT_TEXT = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_NULL, _INT10, _INT8, _INT16, _FLOAT, _INF, _NAN)) + "|" + "|".join(_BOOL)
+)
+_NOT_TEXT_FIRST = frozenset("~nNtTfF0123456789+-.")
 
 
 class _ParserMark(Protocol):
@@ -137,6 +143,8 @@ def _short_tag(tag: str) -> str:
 
 def _plain_scalar(text: str) -> Scalar:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
+    if text and (text[0] not in _NOT_TEXT_FIRST or not _NOT_TEXT.fullmatch(text)):
+        return text
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:
@@ -185,6 +193,12 @@ def load(text: str, first_line: int) -> LoadedYaml:
 
     Never raises for any input text: every failure becomes a problem with a mark.
     """
+    simple = _load_simple(text, first_line)
+    return simple if simple is not None else _load_events(text, first_line)
+
+
+def _load_events(text: str, first_line: int) -> LoadedYaml:
+    """`load` by the YAML parser's events: any shape."""
     result = LoadedYaml()
     offset = first_line - 1
     if _EXTRA_BREAKS.search(text) is None:
@@ -397,3 +411,138 @@ def _set_key(frame: _Frame, key: YamlValue, mark: Mark, result: LoadedYaml) -> N
     frame.key = key
     path: Path = (*frame.path, key)  # named: mypy reads `d[(*a, b)]` as 3.11's `d[*a, b]`
     result.key_marks[path] = mark
+
+
+# The shape most front-matters have, read line by line without the YAML parser
+# (`_load_simple`): `key: value` lines with a plain key at column 0, whose value is a
+# plain scalar, a one-line flow list of plain scalars, or nothing, then maybe block list
+# items of plain scalars; comment lines at column 0 and blank lines between them. Only
+# characters YAML reads as printable, no tab, no YAML-only line break.
+_SIMPLE_CHARS = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?|( *)- +(.*)|#.*| *")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # a plain scalar starts with none of them
+_FLOW_BREAKERS = re.compile(r"""[\[\]{}#"']""")  # inside a flow list: nesting, quotes, comments
+_SIMPLE_LINES = 3000  # at most two values a line: far below MAX_NODES
+
+
+def _is_plain(text: str) -> bool:
+    """Whether YAML reads `text` (no trailing blanks), written after `key: ` or `- `, as a
+    plain scalar that is exactly this text: no indicator first, nothing that ends it early."""
+    return bool(text) and text[0] not in _INDICATORS and ": " not in text and " #" not in text and text[-1] != ":"
+
+
+def _load_simple(text: str, first_line: int) -> LoadedYaml | None:
+    """`load`'s answer for a front-matter of the common shape (see `_SIMPLE_LINE`), read
+    line by line: the YAML parser's events cost several times more. None for any other
+    shape, a duplicate key or a number over the length limit: `load` reads those."""
+    if not _SIMPLE_CHARS.fullmatch(text):
+        return None
+    lines = text.split("\n")
+    if len(lines) > _SIMPLE_LINES:
+        return None
+    reader = _SimpleReader()
+    try:
+        for number, line in enumerate(lines, first_line):
+            found = _SIMPLE_LINE.fullmatch(line)
+            if found is None:
+                return None
+            if found[4] is not None:
+                reader.item(found, number)
+            elif found[1] is not None:
+                reader.key(found, number)
+        return reader.finish()
+    except _NotSimple:
+        return None
+
+
+class _NotSimple(Exception):
+    """A value `_load_simple` does not read: `load` reads the whole front-matter instead."""
+
+
+class _SimpleReader:
+    """The mapping `_load_simple` builds, line by line."""
+
+    def __init__(self) -> None:
+        self.result = LoadedYaml()
+        self.data: dict[str, YamlValue] = {}
+        self.first_key = Mark(0, 0)
+        self.pending: tuple[str, Mark] | None = None  # a key with nothing after its colon yet; where that is
+        self.items: list[YamlValue] | None = None  # the block list under `pending`, as it is read
+        self.list_mark = Mark(0, 0)  # where that list starts: its first `-`
+
+    def key(self, found: re.Match[str], number: int) -> None:
+        """A `key: value` line."""
+        self._end_pending()
+        name = found[1]
+        if name in self.data or not isinstance(_plain_scalar(name), str):
+            raise _NotSimple  # a duplicate, or a key YAML reads as no text (`true:`): `load` words the problem
+        if not self.data:
+            self.first_key = Mark(number, 1)
+        self.result.key_marks[(name,)] = Mark(number, 1)
+        value = (found[2] or "").rstrip(" ")
+        if not value:
+            self.pending = (name, Mark(number, len(name) + 2))  # an empty value starts after the colon
+            self.data[name] = None
+            return
+        mark = Mark(number, found.start(2) + 1)
+        self.data[name] = _simple_value(name, value, mark, self.result)
+        self.result.value_marks[(name,)] = mark
+
+    def item(self, found: re.Match[str], number: int) -> None:
+        """A `- item` line: only under a key without a value, all at one indent."""
+        item, column = found[4].rstrip(" "), len(found[3]) + 1
+        if self.pending is None or not _is_plain(item) or (self.items and column != self.list_mark.column):
+            raise _NotSimple
+        if self.items is None:
+            self.items, self.list_mark = [], Mark(number, column)
+        mark = Mark(number, found.start(4) + 1)
+        self.result.value_marks[(self.pending[0], len(self.items))] = mark
+        self.items.append(_simple_scalar(item, mark))
+
+    def _end_pending(self) -> None:
+        """Give the key without a value its block list, or None where the colon ends."""
+        if self.pending is not None:
+            name, empty_mark = self.pending
+            self.data[name] = self.items
+            self.result.value_marks[(name,)] = self.list_mark if self.items is not None else empty_mark
+            self.pending, self.items = None, None
+
+    def finish(self) -> LoadedYaml | None:
+        if not self.data:
+            return None
+        self._end_pending()
+        self.result.data = self.data
+        self.result.value_marks[()] = self.first_key
+        return self.result
+
+
+def _simple_value(name: str, value: str, mark: Mark, result: LoadedYaml) -> YamlValue:
+    """A plain scalar, or a one-line flow list of them (`[a, b]`), with its items' marks."""
+    if value[0] != "[":
+        if not _is_plain(value):
+            raise _NotSimple
+        return _simple_scalar(value, mark)
+    if value[-1] != "]" or _FLOW_BREAKERS.search(value, 1, len(value) - 1):
+        raise _NotSimple
+    inner = value[1:-1]
+    if not inner.strip(" "):
+        return []
+    found: list[YamlValue] = []
+    column = mark.column + 1  # where the text after `[` starts
+    for raw in inner.split(","):
+        item = raw.strip(" ")
+        if not _is_plain(item):
+            raise _NotSimple
+        item_mark = Mark(mark.line, column + len(raw) - len(raw.lstrip(" ")))
+        result.value_marks[(name, len(found))] = item_mark
+        found.append(_simple_scalar(item, item_mark))
+        column += len(raw) + 1
+    return found
+
+
+def _simple_scalar(text: str, mark: Mark) -> Scalar:
+    try:
+        _check_number_length(text, mark)
+    except _LimitExceeded:
+        raise _NotSimple from None
+    return _plain_scalar(text)
