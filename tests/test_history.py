@@ -54,7 +54,7 @@ def test_the_cache_lives_in_the_git_directory_and_gives_the_same_answer(repo):
     cold = run_tpm(repo, "check", "--today", TODAY).out
     cache = repo / ".git" / "tpm-cache" / "history.json"
     assert cache.is_file()
-    assert json.loads(cache.read_text())["format"] == "tpm-history/8"
+    assert json.loads(cache.read_text())["format"] == "tpm-history/9"
     assert run_tpm(repo, "check", "--today", TODAY).out == cold
     assert git(repo, "status", "--porcelain") == ""  # nothing written to the work tree
 
@@ -78,7 +78,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(repo, content):
     cache.write_text(content)
     (repo / ".git" / "tpm-cache" / "results.json").unlink()  # else the unchanged run never reads history.json
     assert findings(repo) == EXPECTED
-    assert json.loads(cache.read_text())["format"] == "tpm-history/8"
+    assert json.loads(cache.read_text())["format"] == "tpm-history/9"
 
 
 def test_a_tampered_cache_with_the_right_key_is_not_trusted(repo):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import subprocess
 from dataclasses import asdict
 
 import pytest
@@ -680,3 +681,18 @@ def test_the_common_front_matter_is_matched_not_scanned():
     # A comment in a tracked value, or a line indented under a tracked key: the line scan's.
     for other in ("due: 2026-12-01 # was 2026-11-01\n", "mitigation: >\n  weekly\n"):
         assert history._matched_fields(front_matter + other, history.builtin_tracking().fields) is None
+
+
+def test_a_versions_text_digest_is_its_git_blob_id_committed_or_not():
+    """Committed versions take the id the log names; an uncommitted one is hashed the
+    same way, so an unchanged text compares equal across the two."""
+    raw = "---\nid: M-1\n---\n# Launch\n\n- [ ] 2026-12-01 ship\n".encode()
+    blob = subprocess.run(["git", "hash-object", "--stdin"], input=raw, capture_output=True, check=True)
+    blob_id = blob.stdout.decode().strip()
+    assert history.blob_digest(raw) == blob_id[:16]
+    assert snapshot(raw).text_digest == blob_id[:16]
+    assert snapshot(raw, blob=blob_id).text_digest == blob_id[:16]
+    state = FileHistory()
+    state.apply("2026-11-01", history.Version.of(raw, history.builtin_tracking(), blob_id), history.builtin_tracking())
+    state.advance("2026-11-02", raw)  # the same text, uncommitted (a rename, say): activity
+    assert state.last_change == "2026-11-02"

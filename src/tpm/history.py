@@ -89,7 +89,7 @@ Point = list[Any]
 # A move of `due` to a later date ("from" is a keyword, hence the functional form).
 Slip = TypedDict("Slip", {"date": str | None, "from": str, "to": str, "days": int})
 
-CACHE_FORMAT = "tpm-history/8"
+CACHE_FORMAT = "tpm-history/9"
 
 # The assessment that a review covers, besides the type's status field (SPEC §2): the
 # score's two fields, and the mitigation, a field or a body section.
@@ -223,15 +223,24 @@ class Snapshot:
     fields: Fields  # tracked field -> the raw text of its value
     sections: dict[str, str]  # tracked section's heading key -> its text, whitespace-folded
     task_lines: list[str]  # the stripped text of every task-item line
-    text_digest: str  # of the whole text as it is
+    text_digest: str  # of the whole text as it is: its git blob id (see `blob_digest`)
     folded_digest: str  # of the whole text without its whitespace: a change of whitespace alone is none
     checkpoints: tuple[int, int]  # (done, total) task items under a tracked checkpoints heading
 
 
-def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
+def blob_digest(raw: bytes) -> str:
+    """The digest that tells two versions' texts apart: git's blob id, cut short. A
+    committed version's is the blob id the log names, so its text is never hashed."""
+    digest = hashlib.sha1(b"blob %d\0" % len(raw))
+    digest.update(raw)
+    return digest.hexdigest()[:16]
+
+
+def snapshot(text: str | bytes, tracking: Tracking | None = None, blob: str | None = None) -> Snapshot:
     """A light line scan, not a full parse: enough to tell what changed, and cheap enough
     to run on every historical version of every file. Where the scan could read a tracked
-    key otherwise than YAML does, the version's front-matter is loaded as YAML instead."""
+    key otherwise than YAML does, the version's front-matter is loaded as YAML instead.
+    `blob`: the version's git blob id, when it is committed."""
     tracking = tracking or builtin_tracking()
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     source = split_source(raw)
@@ -239,7 +248,7 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None) -> Snapshot:
     if source.front_matter is not None and tracking.fields:
         fields = dict(_tracked_fields(source.front_matter, tracking.fields))
     sections, tasks, checkpoints = _scan_body(source.body, tracking)
-    text_digest = hashlib.sha1(raw).hexdigest()[:16]
+    text_digest = blob[:16] if blob else blob_digest(raw)
     return Snapshot(
         source.front_matter,
         fields,
@@ -447,8 +456,8 @@ class Version(NamedTuple):
     checkpoints: tuple[int, int]  # (done, total) under a tracked checkpoints heading
 
     @classmethod
-    def of(cls, text: str | bytes, tracking: Tracking) -> Version:
-        snap = snapshot(text, tracking)
+    def of(cls, text: str | bytes, tracking: Tracking, blob: str | None = None) -> Version:
+        snap = snapshot(text, tracking, blob)
         lines = list(map(_line_digest, snap.task_lines))
         return cls(snap.text_digest, snap.folded_digest, _values(snap, tracking), lines, snap.checkpoints)
 
@@ -982,7 +991,7 @@ def _version_reader(root: Path, tracking: Tracking, contents: dict[str, Version]
     """A stream that reads each blob asked for and keeps what the fold compares of it."""
 
     def read(blob: str, content: bytes) -> None:  # on the stream's reader thread
-        contents[blob] = Version.of(content, tracking)
+        contents[blob] = Version.of(content, tracking, blob)
 
     return git.BlobStream(root, read)
 
