@@ -686,7 +686,7 @@ def test_the_common_front_matter_is_matched_not_scanned():
 def test_a_versions_text_digest_is_its_git_blob_id_committed_or_not():
     """Committed versions take the id the log names; an uncommitted one is hashed the
     same way, so an unchanged text compares equal across the two."""
-    raw = "---\nid: M-1\n---\n# Launch\n\n- [ ] 2026-12-01 ship\n".encode()
+    raw = b"---\nid: M-1\n---\n# Launch\n\n- [ ] 2026-12-01 ship\n"
     blob = subprocess.run(["git", "hash-object", "--stdin"], input=raw, capture_output=True, check=True)
     blob_id = blob.stdout.decode().strip()
     assert history.blob_digest(raw) == blob_id[:16]

@@ -168,10 +168,10 @@ class Schemas:
     def validator(self, type_name: str) -> Draft202012Validator:
         validator = self._validators.get(type_name)
         if validator is None:
-            from jsonschema import Draft202012Validator
+            from tpm.schema_memo import remembering_validator
 
             schema = self.effective(type_name)
-            validator = Draft202012Validator(schema, registry=self.registry, format_checker=_format_checker())
+            validator = remembering_validator(schema, registry=self.registry, format_checker=_format_checker())
             self._validators[type_name] = validator
         return validator
 
