@@ -448,48 +448,97 @@ def _log_pass(repo):
 def test_the_reading_process_reads_the_ids_it_is_sent_then_folds_and_answers(tmp_path):
     # Played here, in this process, with the log process's part done by hand: what
     # `_read_and_fold` does once forked.
-    import multiprocessing
-
     repo = _slipped_repo(tmp_path)
     log_pass = _log_pass(repo)
     ids_read, ids_write = os.pipe()
     found_read, found_write = os.pipe()
     sent: list[str] = []
-    found = history._collect_versions(repo, log_pass.specs, log_pass.revisions, log_pass.wanted, sent.append)
+    found = history._collect_versions(
+        repo, log_pass.specs, log_pass.revisions, log_pass.wanted, lambda blob, path: sent.append(blob)
+    )
     os.write(ids_write, "".join(f"{blob}\n" for blob in sent).encode())
     os.close(ids_write)
     os.write(found_write, history._pickled(("ok", found)))
     os.close(found_write)
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    history._read_and_fold(sending, ids_read, found_read, log_pass, {})
-    outcome, files = receiving.recv()
+    outcome, files = history._read_and_fold(ids_read, found_read, log_pass, {})
     assert outcome == "ok" and files["project/milestones/M-1-a.md"].moves == {
         "due": [["2026-11-20", "2026-12-01", "2026-12-09"]]
     }
 
 
 def test_the_reading_process_passes_on_the_log_processs_error(tmp_path):
-    import multiprocessing
-
     repo = _slipped_repo(tmp_path)
     ids_read, ids_write = os.pipe()
     found_read, found_write = os.pipe()
     os.close(ids_write)
     os.write(found_write, history._pickled(("error", UsageError("git log failed: boom"))))
     os.close(found_write)
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    history._read_and_fold(sending, ids_read, found_read, _log_pass(repo), {})
-    outcome, error = receiving.recv()
+    outcome, error = history._read_and_fold(ids_read, found_read, _log_pass(repo), {})
     assert outcome == "error" and str(error) == "git log failed: boom"
 
 
-def test_the_log_process_runs_the_log_and_the_reader_answers_for_both(tmp_path):
-    # `_fold_in_child` run here (it forks the reading process itself): the answer comes
-    # from the reader, through the pipe the parent holds.
+def test_the_log_process_runs_the_log_and_two_readers_answer_as_one(tmp_path):
+    # `_fold_in_child` run here (it forks the reading processes itself): on a full read,
+    # each reader folds every other file, and the first answers for both through the
+    # pipe the parent holds.
     import multiprocessing
 
     repo = _slipped_repo(tmp_path)
+    write_files(repo, {f"project/milestones/M-{n}-b.md": f"---\nid: M-{n}\ndue: 2026-12-0{n}\n---\n" for n in (2, 3)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "more", date="2026-11-21T12:00:00+00:00")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    paths = {"project/milestones/M-1-a.md", "project/milestones/M-2-b.md", "project/milestones/M-3-b.md"}
+    log_pass = history._LogPass(repo, ["project/"], head, paths, _log_pass(repo).tracking)
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    history._fold_in_child(sending, _log_pass(repo), {})
+    history._fold_in_child(sending, log_pass, {})
     outcome, files = receiving.recv()
-    assert outcome == "ok" and files["project/milestones/M-1-a.md"].seq == 2
+    assert outcome == "ok" and sorted(files) == sorted(paths)
+    assert (
+        files["project/milestones/M-1-a.md"].seq == 2 and files["project/milestones/M-2-b.md"].created == "2026-11-21"
+    )
+
+
+def test_on_top_of_cached_states_one_reader_folds_into_them(tmp_path):
+    import multiprocessing
+
+    repo = _slipped_repo(tmp_path)
+    kept = history.FileHistory(seq=5, created="2026-01-01")
+    log_pass = _log_pass(repo)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    history._fold_in_child(sending, log_pass, {"project/milestones/gone-elsewhere.md": kept})
+    outcome, files = receiving.recv()
+    assert outcome == "ok" and files["project/milestones/gone-elsewhere.md"] == kept
+    assert files["project/milestones/M-1-a.md"].seq == 2
+
+
+def test_files_are_dealt_to_the_readers_in_turn_and_each_gets_its_own_versions():
+    partition = history._Partition(2)
+    assert [partition.of(path) for path in ("a", "b", "a", "c", "b")] == [0, 1, 0, 0, 1]
+    found = history._Collected(
+        incremental=False,
+        versions={"a": [("2026-11-01", "1")], "b": [("2026-11-02", "2")], "c": [(None, "3")]},
+        alias={"old-a": "a"},
+        created={"a", "b", "c"},
+    )
+    first, second = partition.split(found)
+    assert sorted(first.versions) == ["a", "c"] and sorted(second.versions) == ["b"]
+    assert first.alias == second.alias == {"old-a": "a"} and first.created == second.created == found.created
+    assert history._Partition(1).split(found) == [found]
+
+
+def test_two_readers_outcomes_merge_and_either_ones_error_wins():
+    boom = UsageError("boom")
+    assert history._merged(("ok", {"a": 1}), ("ok", {"b": 2})) == ("ok", {"a": 1, "b": 2})
+    assert history._merged(("error", boom), ("ok", {"b": 2})) == ("error", boom)
+    assert history._merged(("ok", {"a": 1}), ("error", boom)) == ("error", boom)
+
+
+def test_a_reader_that_ends_without_an_answer_is_named():
+    read, write = os.pipe()
+    os.close(write)
+    outcome, error = history._received(read, "its second reading process")
+    assert (
+        outcome == "error"
+        and str(error) == "reading git history failed: its second reading process ended without an answer"
+    )

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -816,7 +817,9 @@ class _LogPass:
         contents: dict[str, Version] = {}
         stream = _version_reader(self.root, self.tracking, contents)
         try:
-            found = _collect_versions(self.root, self.specs, self.revisions, self.wanted, stream.ask)
+            found = _collect_versions(
+                self.root, self.specs, self.revisions, self.wanted, lambda blob, _path: stream.ask(blob)
+            )
         except BaseException:
             stream.abandon()
             raise
@@ -851,44 +854,121 @@ class _FoldingProcess:
 
 
 def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
-    """What the forked child runs: the log pass here, while a process of its own (forked
-    from this one) reads and boils down each version the log names, then folds them and
-    sends the states (or the exception) to the parent. Two processes, not two threads:
-    the reading is Python work that would otherwise contend with the log's for one lock."""
-    ids_read, ids_write = os.pipe()
-    found_read, found_write = os.pipe()
-    reader = os.fork()
-    if reader == 0:  # the reading process
-        os.close(ids_write)
-        os.close(found_write)
-        try:
-            _read_and_fold(sending, ids_read, found_read, log_pass, files)
-        finally:
-            os._exit(0)
-    os.close(ids_read)
-    os.close(found_read)
-    sending.close()  # the reading process answers the parent
-    ids = open(ids_write, "wb")  # noqa: SIM115 - closed below, whatever the log pass did
-    outcome: tuple[str, object]
+    """What the forked child runs: the log pass here, while processes of their own (forked
+    from this one) read and boil down each version the log names, then fold them; the
+    first sends the states (or the exception) to the parent. Processes, not threads: the
+    reading is Python work that would otherwise contend with the log's for one lock.
+
+    A full read has two reading processes, each given the files of every other path met
+    (`_Partition`): reading versions is most of the work, and git's log leaves the second
+    core to them once the parent is done, so the two keep up with the log and fold their
+    halves side by side. The second sends its states to the first. Reading on top of a
+    cached state (a few new commits) has one, which folds into the cached states."""
+    count = 2 if log_pass.wanted is not None and not files else 1
+    pipes = [(os.pipe(), os.pipe()) for _ in range(count)]  # per reader: (ids, found), each (read, write)
+    partner = os.pipe() if count == 2 else None  # the second reader's outcome, to the first
+    readers = []
+    for index in range(count):
+        pid = os.fork()
+        if pid == 0:  # a reading process
+            (ids_read, _), (found_read, _) = pipes[index]
+            keep = {ids_read, found_read, *((partner[index],) if partner else ())}  # its end of `partner`
+            _close_all_but(keep, pipes, partner)
+            try:
+                outcome = _read_and_fold(ids_read, found_read, log_pass, files)
+                if index == 0:
+                    if partner is not None:
+                        outcome = _merged(outcome, _received(partner[0], "its second reading process"))
+                    sending.send(outcome)
+                else:
+                    assert partner is not None
+                    with contextlib.suppress(OSError), open(partner[1], "wb") as out:
+                        out.write(_pickled(outcome))
+            finally:
+                os._exit(0)
+        readers.append(pid)
+    writing_ends = {end for (_, ids_write), (_, found_write) in pipes for end in (ids_write, found_write)}
+    _close_all_but(writing_ends, pipes, partner)
+    sending.close()  # the first reading process answers the parent
+    ids = [open(ids_write, "wb") for (_, ids_write), _ in pipes]  # noqa: SIM115 - closed below
+    partition = _Partition(count)
+    parts: list[tuple[str, object]]
     try:
-        outcome = (
-            "ok",
-            _collect_versions(
-                log_pass.root, log_pass.specs, log_pass.revisions, log_pass.wanted, lambda blob: _send_id(ids, blob)
-            ),
+        found = _collect_versions(
+            log_pass.root,
+            log_pass.specs,
+            log_pass.revisions,
+            log_pass.wanted,
+            lambda blob, path: _send_id(ids[partition.of(path)], blob),
         )
-    except BaseException as exc:  # passed on to the reading process, which tells the parent
-        outcome = ("error", exc)
-    with contextlib.suppress(OSError):
-        ids.close()
-    with contextlib.suppress(OSError), open(found_write, "wb") as found:  # the reading process may have stopped
-        found.write(_pickled(outcome))
-    os.waitpid(reader, 0)
+        parts = [("ok", part) for part in partition.split(found)]
+    except BaseException as exc:  # passed on to the reading processes, which tell the parent
+        parts = [("error", exc)] * count
+    for (_, (_, found_write)), stream, part in zip(pipes, ids, parts, strict=True):
+        with contextlib.suppress(OSError):
+            stream.close()
+        with contextlib.suppress(OSError), open(found_write, "wb") as out:  # the reader may have stopped
+            out.write(_pickled(part))
+    for pid in readers:
+        os.waitpid(pid, 0)
+
+
+def _close_all_but(keep: set[int], pipes: list[tuple[tuple[int, int], tuple[int, int]]], partner: Any) -> None:
+    """Close this process's copies of the pipes' ends it does not use: a reader sees the
+    end of its ids only once every copy of their writing end is closed."""
+    ends = [fd for pair in pipes for ends in pair for fd in ends] + list(partner or ())
+    for fd in ends:
+        if fd not in keep:
+            os.close(fd)
+
+
+class _Partition:
+    """Which reading process takes a file: the files in the order the log first meets
+    them, dealt out in turn (a file keeps its newest path across renames, so one reader
+    has all its versions)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.reader: dict[str, int] = {}
+
+    def of(self, path: str) -> int:
+        return self.reader.setdefault(path, len(self.reader) % self.count)
+
+    def split(self, found: _Collected) -> list[_Collected]:
+        """`found` for each reader: every rename, creation and deletion, and the versions
+        of its own files."""
+        if self.count == 1:
+            return [found]
+        return [
+            dataclasses.replace(
+                found, versions={path: found.versions[path] for path, index in self.reader.items() if index == reader}
+            )
+            for reader in range(self.count)
+        ]
+
+
+def _merged(first: tuple[str, Any], second: tuple[str, Any]) -> tuple[str, Any]:
+    """The two readers' outcomes as one: their states together, or the first error."""
+    if first[0] != "ok":
+        return first
+    if second[0] != "ok":
+        return second
+    return ("ok", {**first[1], **second[1]})
+
+
+def _received(fd: int, sender: str) -> tuple[str, Any]:
+    """An outcome pickled into a pipe by another process (`sender`, as an error names it)."""
+    with open(fd, "rb") as source:
+        try:
+            outcome: tuple[str, Any] = pickle.load(source)
+        except EOFError:
+            return ("error", UsageError(f"reading git history failed: {sender} ended without an answer"))
+    return outcome
 
 
 def _pickled(outcome: tuple[str, object]) -> bytes:
-    """The log pass's outcome for the reading process; an exception that cannot be pickled
-    goes as a usage error that names it."""
+    """An outcome for another process; an exception that cannot be pickled goes as a
+    usage error that names it."""
     try:
         return pickle.dumps(outcome)
     except Exception:  # an exception object that pickle cannot take
@@ -901,10 +981,10 @@ def _send_id(ids: IO[bytes], blob: str) -> None:
 
 
 def _read_and_fold(
-    sending: Any, ids_read: int, found_read: int, log_pass: _LogPass, files: dict[str, FileHistory]
-) -> None:
-    """The reading process: read each version the log names as its id arrives, then fold
-    what the log found and send the states (or the exception) to the parent."""
+    ids_read: int, found_read: int, log_pass: _LogPass, files: dict[str, FileHistory]
+) -> tuple[str, Any]:
+    """A reading process: read each version the log names as its id arrives, then fold
+    what the log found: ("ok", states), or ("error", the exception)."""
     try:
         contents: dict[str, Version] = {}
         stream = _version_reader(log_pass.root, log_pass.tracking, contents)
@@ -916,20 +996,14 @@ def _read_and_fold(
             stream.abandon()
             raise
         stream.close()
-        with open(found_read, "rb") as found_file:
-            try:
-                outcome, found = pickle.load(found_file)
-            except EOFError:
-                raise UsageError("reading git history failed: its log process ended without an answer") from None
+        outcome, found = _received(found_read, "its log process")
         if outcome == "error":
             raise found
         found.contents = contents
         _fold(found, files, log_pass.tracking)
-        sending.send(("ok", files))
+        return ("ok", files)
     except BaseException as exc:  # every failure goes back to the parent, raised there
-        sending.send(("error", exc))
-    finally:
-        sending.close()
+        return ("error", exc)
 
 
 @dataclass
@@ -947,10 +1021,11 @@ class _Collected:
 
 
 def _collect_versions(
-    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, ask: Callable[[str], None]
+    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, ask: Callable[[str, str], None]
 ) -> _Collected:
     """One streaming log pass over `revisions`, newest first, passing each version it
-    keeps to `ask` as it is met (so that its content is read while git walks on).
+    keeps to `ask` (its blob, and its file's newest path) as it is met, so that its
+    content is read while git walks on.
 
     A rename is met before the older versions under the old name, so `alias` maps each
     older name to the file's newest path. With `wanted` (a full read) only those files
@@ -969,7 +1044,7 @@ def _collect_versions(
                     found.deleted.add(current)  # gone at the newest commit
                 continue
             found.versions.setdefault(current, []).append((commit.date, change.blob))
-            ask(change.blob)
+            ask(change.blob, current)
             if change.status in ("R", "C"):
                 found.alias.pop(change.path, None)
                 if change.status == "R":
