@@ -109,3 +109,32 @@ def test_init_with_pyproject_refuses_when_a_dotfile_already_configures_tpm(tmp_p
     )
     assert (repo / "pyproject.toml").read_text(encoding="utf-8") == "[project]\nname = 'x'\n"
     assert not (repo / "project").exists()
+
+
+def test_the_command_runs_the_exit_handlers_flushes_and_exits_with_mains_code():
+    """`tpm` (cli.run) skips the interpreter's teardown, not what exit handlers do (a
+    coverage run saves its data in one) nor output still buffered."""
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.argv = ['tpm', 'nonsense']\n"
+        "from tpm import cli\n"
+        "print('buffered', end='')\n"
+        "cli.run()\n"
+        "print('never')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 2  # an unknown command: main's usage error
+    assert done.stdout == "buffered"
+    assert done.stderr.endswith("handler ran\n") and "No such command 'nonsense'" in done.stderr
+
+
+def test_the_installed_command_goes_through_run():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"] == {"tpm": "tpm.cli:run"}

@@ -9,6 +9,7 @@ Exit codes (SPEC §4): 0 no error findings, 1 error findings (any finding with -
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import difflib
 import gc
@@ -546,6 +547,24 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"tpm: internal error: {_where(exc)} (run with TPM_DEBUG=1 for details; please report it)", err=True)
         return 2
     return code if isinstance(code, int) else 0
+
+
+def run() -> None:
+    """The `tpm` command: `main`, then leave at once. By then every file tpm writes is
+    closed and the exit handlers have run (`_leave`); what normal interpreter shutdown
+    would add is taking every object apart one by one, some 30 ms after a cold run over
+    1,000 documents, which nothing needs."""
+    _leave(main())
+
+
+def _leave(code: int) -> None:
+    """Run the exit handlers (a forked history process is ended, a coverage run saves
+    its data), flush the standard streams, and exit with `code` without the teardown."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can be said there
+            stream.flush()
+    os._exit(code)
 
 
 def _where(exc: BaseException) -> str:
