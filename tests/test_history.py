@@ -477,10 +477,9 @@ def test_the_reading_process_passes_on_the_log_processs_error(tmp_path):
     assert outcome == "error" and str(error) == "git log failed: boom"
 
 
-def test_the_log_process_runs_the_log_and_two_readers_answer_as_one(tmp_path):
-    # `_fold_in_child` run here (it forks the reading processes itself): on a full read,
-    # each reader folds every other file, and the first answers for both through the
-    # pipe the parent holds.
+def test_the_log_process_runs_the_log_and_two_readers_each_answer_for_their_files(tmp_path):
+    # `_fold_in_child` run here (it forks the reading processes itself): given two pipes,
+    # two readers each fold every other file and answer through their own pipe.
     import multiprocessing
 
     repo = _slipped_repo(tmp_path)
@@ -490,12 +489,14 @@ def test_the_log_process_runs_the_log_and_two_readers_answer_as_one(tmp_path):
     head = git(repo, "rev-parse", "HEAD").strip()
     paths = {"project/milestones/M-1-a.md", "project/milestones/M-2-b.md", "project/milestones/M-3-b.md"}
     log_pass = history._LogPass(repo, ["project/"], head, paths, _log_pass(repo).tracking)
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    history._fold_in_child(sending, log_pass, {})
-    outcome, files = receiving.recv()
-    assert outcome == "ok" and sorted(files) == sorted(paths)
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(2)]
+    history._fold_in_child([sending for _, sending in pipes], log_pass, {})
+    (first, files), (second, more) = (receiving.recv() for receiving, _ in pipes)
+    assert first == second == "ok" and not files.keys() & more.keys() and sorted({**files, **more}) == sorted(paths)
+    assert len(files) == 2 and len(more) == 1  # dealt in turn, in the order the log met them
+    states = {**files, **more}
     assert (
-        files["project/milestones/M-1-a.md"].seq == 2 and files["project/milestones/M-2-b.md"].created == "2026-11-21"
+        states["project/milestones/M-1-a.md"].seq == 2 and states["project/milestones/M-2-b.md"].created == "2026-11-21"
     )
 
 
@@ -506,7 +507,7 @@ def test_on_top_of_cached_states_one_reader_folds_into_them(tmp_path):
     kept = history.FileHistory(seq=5, created="2026-01-01")
     log_pass = _log_pass(repo)
     receiving, sending = multiprocessing.Pipe(duplex=False)
-    history._fold_in_child(sending, log_pass, {"project/milestones/gone-elsewhere.md": kept})
+    history._fold_in_child([sending], log_pass, {"project/milestones/gone-elsewhere.md": kept})
     outcome, files = receiving.recv()
     assert outcome == "ok" and files["project/milestones/gone-elsewhere.md"] == kept
     assert files["project/milestones/M-1-a.md"].seq == 2
@@ -537,8 +538,5 @@ def test_two_readers_outcomes_merge_and_either_ones_error_wins():
 def test_a_reader_that_ends_without_an_answer_is_named():
     read, write = os.pipe()
     os.close(write)
-    outcome, error = history._received(read, "its second reading process")
-    assert (
-        outcome == "error"
-        and str(error) == "reading git history failed: its second reading process ended without an answer"
-    )
+    outcome, error = history._received(read, "its log process")
+    assert outcome == "error" and str(error) == "reading git history failed: its log process ended without an answer"

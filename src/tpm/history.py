@@ -56,6 +56,7 @@ import contextlib
 import copy
 import dataclasses
 import datetime
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -835,61 +836,65 @@ class _FoldingProcess:
 
     def __init__(self, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
         context = multiprocessing.get_context("fork")
-        self._receiving, sending = context.Pipe(duplex=False)
+        # A full read has two reading processes, reading on top of cached states one (see `_fold_in_child`).
+        pipes = [context.Pipe(duplex=False) for _ in range(2 if log_pass.wanted is not None and not files else 1)]
+        self._receiving = [receiving for receiving, _ in pipes]
+        sending = [end for _, end in pipes]
         self._process = context.Process(target=_fold_in_child, args=(sending, log_pass, files), daemon=True)
         self._process.start()
-        sending.close()  # the child holds its own end; ours closes so a dead child reads as EOF
+        for end in sending:
+            end.close()  # the children hold their own; ours close so a dead child reads as EOF
 
     def result(self) -> dict[str, FileHistory]:
+        """The reading processes' states together. The log's process is not waited for
+        here: it ends once its readers have, and is reaped at exit."""
+        outcomes: list[tuple[str, Any]] = []
         try:
-            outcome, value = self._receiving.recv()
-        except EOFError:
-            raise UsageError("reading git history failed: its process ended without an answer") from None
+            for receiving in self._receiving:
+                try:
+                    outcomes.append(receiving.recv())
+                except EOFError:
+                    raise UsageError("reading git history failed: its process ended without an answer") from None
         finally:
-            self._receiving.close()
-            self._process.join()
+            for receiving in self._receiving:
+                receiving.close()
+        outcome, value = functools.reduce(_merged, outcomes)
         if outcome == "error":
             raise value
         return value  # type: ignore[no-any-return]
 
 
-def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
+def _fold_in_child(sending: list[Any], log_pass: _LogPass, files: dict[str, FileHistory]) -> None:
     """What the forked child runs: the log pass here, while processes of their own (forked
-    from this one) read and boil down each version the log names, then fold them; the
-    first sends the states (or the exception) to the parent. Processes, not threads: the
-    reading is Python work that would otherwise contend with the log's for one lock.
+    from this one) read and boil down each version the log names, then fold them, each
+    sending its states (or the exception) to the parent through its own end of `sending`.
+    Processes, not threads: the reading is Python work that would otherwise contend with
+    the log's for one lock.
 
-    A full read has two reading processes, each given the files of every other path met
-    (`_Partition`): reading versions is most of the work, and git's log leaves the second
-    core to them once the parent is done, so the two keep up with the log and fold their
-    halves side by side. The second sends its states to the first. Reading on top of a
-    cached state (a few new commits) has one, which folds into the cached states."""
-    count = 2 if log_pass.wanted is not None and not files else 1
+    With two ends there are two reading processes, each given the files of every other
+    path met (`_Partition`): reading versions is most of a full read's work, and git's
+    log leaves the second core to them once the parent is done, so the two keep up with
+    the log and fold their halves side by side. Reading on top of cached states (a few
+    new commits) has one, which folds into those states."""
+    count = len(sending)
     pipes = [(os.pipe(), os.pipe()) for _ in range(count)]  # per reader: (ids, found), each (read, write)
-    partner = os.pipe() if count == 2 else None  # the second reader's outcome, to the first
     readers = []
     for index in range(count):
         pid = os.fork()
         if pid == 0:  # a reading process
             (ids_read, _), (found_read, _) = pipes[index]
-            keep = {ids_read, found_read, *((partner[index],) if partner else ())}  # its end of `partner`
-            _close_all_but(keep, pipes, partner)
+            _close_all_but({ids_read, found_read}, pipes)
+            for other, end in enumerate(sending):
+                if other != index:
+                    end.close()
             try:
-                outcome = _read_and_fold(ids_read, found_read, log_pass, files)
-                if index == 0:
-                    if partner is not None:
-                        outcome = _merged(outcome, _received(partner[0], "its second reading process"))
-                    sending.send(outcome)
-                else:
-                    assert partner is not None
-                    with contextlib.suppress(OSError), open(partner[1], "wb") as out:
-                        out.write(_pickled(outcome))
+                sending[index].send(_read_and_fold(ids_read, found_read, log_pass, files))
             finally:
                 os._exit(0)
         readers.append(pid)
-    writing_ends = {end for (_, ids_write), (_, found_write) in pipes for end in (ids_write, found_write)}
-    _close_all_but(writing_ends, pipes, partner)
-    sending.close()  # the first reading process answers the parent
+    _close_all_but({end for (_, ids_write), (_, found_write) in pipes for end in (ids_write, found_write)}, pipes)
+    for end in sending:
+        end.close()  # the reading processes answer the parent
     ids = [open(ids_write, "wb") for (_, ids_write), _ in pipes]  # noqa: SIM115 - closed below
     partition = _Partition(count)
     parts: list[tuple[str, object]]
@@ -913,11 +918,10 @@ def _fold_in_child(sending: Any, log_pass: _LogPass, files: dict[str, FileHistor
         os.waitpid(pid, 0)
 
 
-def _close_all_but(keep: set[int], pipes: list[tuple[tuple[int, int], tuple[int, int]]], partner: Any) -> None:
+def _close_all_but(keep: set[int], pipes: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
     """Close this process's copies of the pipes' ends it does not use: a reader sees the
     end of its ids only once every copy of their writing end is closed."""
-    ends = [fd for pair in pipes for ends in pair for fd in ends] + list(partner or ())
-    for fd in ends:
+    for fd in (fd for pair in pipes for ends in pair for fd in ends):
         if fd not in keep:
             os.close(fd)
 
@@ -948,7 +952,7 @@ class _Partition:
 
 
 def _merged(first: tuple[str, Any], second: tuple[str, Any]) -> tuple[str, Any]:
-    """The two readers' outcomes as one: their states together, or the first error."""
+    """Two readers' outcomes as one: their states together, or the first error."""
     if first[0] != "ok":
         return first
     if second[0] != "ok":
