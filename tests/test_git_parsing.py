@@ -345,3 +345,26 @@ def test_a_blob_stream_whose_second_git_cannot_start_ends_the_first(monkeypatch,
     with pytest.raises(UsageError, match="cannot run git: Permission denied"):
         git.BlobStream(tmp_path, lambda sha, content: None)
     assert started[0].returncode is not None  # the first was ended and waited for
+
+
+def test_streaming_git_writes_in_blocks_not_a_flush_per_record(tmp_path):
+    # git flushes after every commit of a log when its output is a pipe, unless
+    # GIT_FLUSH=0: a shell alias shows what a git started by tpm sees.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    process = git._start(["-c", "alias.flushed=!echo $GIT_FLUSH", "flushed"], tmp_path)
+    assert process.stdout is not None
+    assert process.stdout.read() == b"0\n"
+    git._end(process, killed=False)
+
+
+def test_a_blob_streams_contents_come_through_a_big_pipe_in_big_reads(tmp_path):
+    small, *_ = _objects(tmp_path)
+    stream = git.BlobStream(tmp_path, lambda sha, content: None)
+    out = stream._batch.stdout
+    assert isinstance(out, io.BufferedReader)
+    fcntl = pytest.importorskip("fcntl")
+    if hasattr(fcntl, "F_GETPIPE_SZ"):  # Linux: as big as the system allows, up to 1 MiB
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        assert fcntl.fcntl(out.fileno(), fcntl.F_GETPIPE_SZ) == min(1 << 20, max(limit, 1 << 16))
+    stream.ask(small)
+    stream.close()

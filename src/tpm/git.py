@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import io
+import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+try:
+    import fcntl  # a pipe's size is set through it (Linux)
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from tpm.boundary import MAX_FILE_BYTES
 from tpm.errors import UsageError
@@ -200,14 +207,34 @@ def log(root: Path, pathspecs: list[str], revisions: str = "HEAD") -> Iterator[C
         raise UsageError(_explain(stderr, root))
 
 
-def _start(args: list[str], cwd: Path, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
-    """A streaming `git ARGS`, for output read as it comes."""
+def _start(
+    args: list[str], cwd: Path, stdin: int = subprocess.DEVNULL, block: int = io.DEFAULT_BUFFER_SIZE
+) -> subprocess.Popen[bytes]:
+    """A streaming `git ARGS`, for output read as it comes, in blocks: writing to a pipe,
+    git would otherwise flush after every commit of a log (GIT_FLUSH), waking its reader
+    forty thousand times over a long history. `block`: how much of the output one read
+    may take (for megabytes of blob contents, a bigger pipe and buffer each mean fewer
+    times git and its reader wait on each other)."""
     try:
-        return subprocess.Popen(["git", *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "GIT_FLUSH": "0"},
+        )
     except FileNotFoundError:
         raise UsageError(_NOT_FOUND) from None
     except OSError as exc:
         raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
+    if block > io.DEFAULT_BUFFER_SIZE:  # stdin keeps its small buffer: what is written goes on soon
+        assert isinstance(process.stdout, io.BufferedReader)  # piped above, buffered by default
+        process.stdout = io.BufferedReader(process.stdout.detach(), block)
+        if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux
+            with contextlib.suppress(OSError):  # over the system's limit: the pipe keeps its size
+                fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, block)
+    return process
 
 
 def _end(process: subprocess.Popen[bytes], killed: bool) -> str:
@@ -351,9 +378,9 @@ class BlobStream:
         self._root, self._each, self._limit = root, each, limit
         self._asked: set[str] = set()
         self._failure: BaseException | None = None
-        self._check = _start(["cat-file", "--batch-check"], root, stdin=subprocess.PIPE)
+        self._check = _start(["cat-file", "--batch-check", "--buffer"], root, stdin=subprocess.PIPE)
         try:
-            self._batch = _start(["cat-file", "--batch"], root, stdin=subprocess.PIPE)
+            self._batch = _start(["cat-file", "--batch", "--buffer"], root, stdin=subprocess.PIPE, block=1 << 20)
         except BaseException:
             _end(self._check, killed=True)
             raise
