@@ -211,3 +211,12 @@ def test_a_plain_scalar_resolves_as_the_yaml_core_schema_says(text):
             expected = convert(text)
             break
     assert json.dumps(value) == json.dumps(expected) and type(value) is type(expected)
+
+
+def test_keys_yaml_reads_as_no_text_are_left_to_the_parser_and_no_others():
+    for key in ("null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"):
+        assert not isinstance(yamlload._plain_scalar(key), str)
+        assert yamlload._load_simple(f"{key}: x\n", 2) is None
+    for key in ("nan", "NaN", "inf", "yes", "on", "No", "nulls", "true_", "_false"):
+        simple = yamlload._load_simple(f"{key}: x\n", 2)
+        assert simple is not None and simple.data == {key: "x"} == yamlload._load_events(f"{key}: x\n", 2).data

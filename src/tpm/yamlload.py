@@ -423,6 +423,9 @@ _SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?|( *)- +(.*)|#.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # a plain scalar starts with none of them
 _FLOW_BREAKERS = re.compile(r"""[\[\]{}#"']""")  # inside a flow list: nesting, quotes, comments
 _SIMPLE_LINES = 3000  # at most two values a line: far below MAX_NODES
+# The keys of `_SIMPLE_LINE`'s shape that YAML reads as no text: no number starts with a
+# letter or `_`, so only null and the booleans (see `_plain_scalar`).
+_NOT_TEXT_KEYS = frozenset(("null", "Null", "NULL", *_BOOL))
 
 
 def _is_plain(text: str) -> bool:
@@ -472,13 +475,15 @@ class _SimpleReader:
 
     def key(self, found: re.Match[str], number: int) -> None:
         """A `key: value` line."""
-        self._end_pending()
+        if self.pending is not None:
+            self._end_pending()
         name = found[1]
-        if name in self.data or not isinstance(_plain_scalar(name), str):
+        if name in self.data or name in _NOT_TEXT_KEYS:
             raise _NotSimple  # a duplicate, or a key YAML reads as no text (`true:`): `load` words the problem
+        key_mark = Mark(number, 1)
         if not self.data:
-            self.first_key = Mark(number, 1)
-        self.result.key_marks[(name,)] = Mark(number, 1)
+            self.first_key = key_mark
+        self.result.key_marks[(name,)] = key_mark
         value = (found[2] or "").rstrip(" ")
         if not value:
             self.pending = (name, Mark(number, len(name) + 2))  # an empty value starts after the colon
@@ -541,8 +546,9 @@ def _simple_value(name: str, value: str, mark: Mark, result: LoadedYaml) -> Yaml
 
 
 def _simple_scalar(text: str, mark: Mark) -> Scalar:
-    try:
-        _check_number_length(text, mark)
-    except _LimitExceeded:
-        raise _NotSimple from None
+    if len(text) > MAX_NUMBER_CHARS:
+        try:
+            _check_number_length(text, mark)
+        except _LimitExceeded:
+            raise _NotSimple from None
     return _plain_scalar(text)
