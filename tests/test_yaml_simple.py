@@ -220,3 +220,19 @@ def test_keys_yaml_reads_as_no_text_are_left_to_the_parser_and_no_others():
     for key in ("nan", "NaN", "inf", "yes", "on", "No", "nulls", "true_", "_false"):
         simple = yamlload._load_simple(f"{key}: x\n", 2)
         assert simple is not None and simple.data == {key: "x"} == yamlload._load_events(f"{key}: x\n", 2).data
+
+
+def test_the_line_reader_takes_just_the_characters_yaml_reads_as_printable():
+    # YAML 1.2's printable set, less tab, carriage return, NEL and the two Unicode line
+    # breaks (which YAML reads as line breaks and editors do not), and the BOM.
+    def printable(point: int) -> bool:
+        return (
+            point == 0x0A
+            or 0x20 <= point <= 0x7E
+            or 0xA0 <= point <= 0xD7FF
+            or 0xE000 <= point <= 0xFFFD
+            or 0x10000 <= point <= 0x10FFFF
+        ) and point not in (0x2028, 0x2029, 0xFEFF)
+
+    for point in [*range(0x300), *range(0x2000, 0x2100), *range(0xD700, 0xE100), *range(0xFE00, 0x10100)]:
+        assert bool(yamlload._SIMPLE_CHARS.fullmatch(chr(point))) == printable(point), hex(point)

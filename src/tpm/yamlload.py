@@ -418,7 +418,8 @@ def _set_key(frame: _Frame, key: YamlValue, mark: Mark, result: LoadedYaml) -> N
 # plain scalar, a one-line flow list of plain scalars, or nothing, then maybe block list
 # items of plain scalars; comment lines at column 0 and blank lines between them. Only
 # characters YAML reads as printable, no tab, no YAML-only line break.
-_SIMPLE_CHARS = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+# (Written as the characters it excludes: the same set, compiled ten times faster.)
+_SIMPLE_CHARS = re.compile("[^\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*")
 _SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?|( *)- +(.*)|#.*| *")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # a plain scalar starts with none of them
 _FLOW_BREAKERS = re.compile(r"""[\[\]{}#"']""")  # inside a flow list: nesting, quotes, comments
