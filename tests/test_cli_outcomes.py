@@ -138,3 +138,21 @@ def test_the_installed_command_goes_through_run():
 
     root = Path(__file__).resolve().parent.parent
     assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"] == {"tpm": "tpm.cli:run"}
+
+
+def test_the_last_run_is_kept_until_the_next_so_the_command_never_frees_it(tmp_path):
+    """`tpm` exits without teardown (cli.run); the model of the last run stays referenced
+    so that it is not taken apart object by object when the command returns."""
+    import gc
+    import weakref
+
+    from tpm import pipeline
+
+    repo = make_repo(tmp_path / "repo", {"project/milestones/M-1-a.md": "---\nid: M-1\ntitle: A\n---\n"})
+    options = pipeline.Options(repo, no_history=True, no_cache=True)
+    first = weakref.ref(pipeline.lint(options))
+    gc.collect()
+    assert first() is not None
+    pipeline.lint(options)
+    gc.collect()
+    assert first() is None  # only the last is kept
