@@ -1005,9 +1005,13 @@ def _read_and_fold(
             raise found
         found.contents = contents
         _fold(found, files, log_pass.tracking)
+        _UNTIL_EXIT.append(found)  # this process ends without freeing what it read, object by object
         return ("ok", files)
     except BaseException as exc:  # every failure goes back to the parent, raised there
         return ("error", exc)
+
+
+_UNTIL_EXIT: list[object] = []  # held by a reading process until it ends (os._exit: no teardown)
 
 
 @dataclass
