@@ -77,7 +77,8 @@ def simple_blocks(body: str) -> list[Block] | None:
         if first not in _MARKS:
             if first.isdigit() and _ORDERED.match(line):
                 return None
-            blocks.append(Block(CONTENT, index))
+            if not blocks or blocks[-1].kind == HEADING:  # later content would not be kept (`_canonical`)
+                blocks.append(Block(CONTENT, index))
             continue
         block = _marked_block(line, index)
         if block is None:
