@@ -6,6 +6,12 @@ shared by many documents): in a 1,000-document corpus three of five top-level va
 been seen before. jsonschema validates each one afresh, building a validator per field;
 that was a third of a cold run's time outside git history.
 
+A value not seen before whose subschema only constrains the value itself (`type`,
+`minLength`, `pattern`, `format`, and `items` of such: `_meets`) is checked by calling
+jsonschema's own function for each keyword, without the validator jsonschema would build
+for the field; when any of them fails, or the subschema has anything else, the field is
+validated the usual way.
+
 Only what is certain is remembered: that a field's value met its subschema with no error
 at all. A value that failed is validated again each time, so its errors are reported in
 full, in jsonschema's own order and words. Whether a value meets a subschema depends on
@@ -70,6 +76,10 @@ def _remembering_class() -> type[Draft202012Validator]:
             key = _remembered(name, value)
             if key is not None and key in accepted:
                 continue
+            if _meets(validator, subschema, value):
+                if key is not None:
+                    accepted.add(key)
+                continue
             errors = list(validator.descend(value, subschema, path=name, schema_path=name))
             if not errors and key is not None:
                 accepted.add(key)
@@ -79,6 +89,41 @@ def _remembering_class() -> type[Draft202012Validator]:
         Draft202012Validator, {"properties": properties}
     )
     return extended
+
+
+# Keywords that judge the value alone, never through a subschema, and keywords that only
+# annotate (jsonschema has no function for them).
+_LEAF_KEYWORDS = frozenset(
+    (
+        *("type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"),
+        *("maxLength", "minLength", "pattern", "format", "maxItems", "minItems", "uniqueItems"),
+        *("maxProperties", "minProperties", "required", "dependentRequired"),
+    )
+)
+_ANNOTATIONS = frozenset(
+    ("title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly")
+)
+
+
+def _meets(validator: Draft202012Validator, subschema: object, value: object) -> bool:
+    """Whether `value` surely meets `subschema`, judged by jsonschema's own function for
+    each of its keywords, when all of them are leaf keywords or annotations (and `items`
+    whose subschema is such); False when it does not, or when that cannot be told so."""
+    if isinstance(subschema, bool):
+        return subschema
+    if not isinstance(subschema, dict):
+        return False
+    for keyword, argument in subschema.items():
+        if keyword in _LEAF_KEYWORDS:
+            errors = validator.VALIDATORS[keyword](validator, argument, value, subschema)
+            if errors is not None and next(iter(errors), None) is not None:
+                return False
+        elif keyword == "items":  # beside `prefixItems`, that keyword's own turn answers False
+            if isinstance(value, list) and not all(_meets(validator, argument, item) for item in value):
+                return False
+        elif keyword not in _ANNOTATIONS:
+            return False
+    return True
 
 
 def _remembered(name: str, value: object) -> tuple[str, object] | None:
