@@ -300,6 +300,7 @@ def test_a_blob_stream_reads_each_small_blob_once_and_nothing_else(tmp_path):
     stream.close()
     # Over the limit, a tree, a missing object: never read; a repeat: read once.
     assert read == [(small, b"small\n"), (empty, b"")]
+    assert stream.settled == {small, big, tree, missing, empty}  # read or passed over, each one
 
 
 def test_a_blob_stream_raises_what_stopped_its_reader(tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import pickle
+import io
 import json
 import os
 import subprocess
@@ -445,9 +447,18 @@ def _log_pass(repo):
     return history._LogPass(repo, ["project/"], head, {"project/milestones/M-1-a.md"}, tracking)
 
 
+def _messages(*messages: tuple[bytes, bytes]) -> bytes:
+    """What the log's process writes to a reading process (see history._send)."""
+    out = io.BytesIO()
+    for kind, payload in messages:
+        history._send(out, kind, payload)
+    return out.getvalue()
+
+
 def test_the_reading_process_reads_the_ids_it_is_sent_then_folds_and_answers(tmp_path):
     # Played here, in this process, with the log process's part done by hand: what
-    # `_read_and_fold` does once forked.
+    # `_read_and_fold` does once forked. No file is complete before the end: all of it
+    # is folded from what the log found.
     repo = _slipped_repo(tmp_path)
     log_pass = _log_pass(repo)
     ids_read, ids_write = os.pipe()
@@ -456,7 +467,7 @@ def test_the_reading_process_reads_the_ids_it_is_sent_then_folds_and_answers(tmp
     found = history._collect_versions(
         repo, log_pass.specs, log_pass.revisions, log_pass.wanted, lambda blob, path: sent.append(blob)
     )
-    os.write(ids_write, "".join(f"{blob}\n" for blob in sent).encode())
+    os.write(ids_write, _messages(*((history._ASK, blob.encode()) for blob in sent)))
     os.close(ids_write)
     os.write(found_write, history._pickled(("ok", found)))
     os.close(found_write)
@@ -464,6 +475,58 @@ def test_the_reading_process_reads_the_ids_it_is_sent_then_folds_and_answers(tmp
     assert outcome == "ok" and files["project/milestones/M-1-a.md"].moves == {
         "due": [["2026-11-20", "2026-12-01", "2026-12-09"]]
     }
+
+
+def test_a_file_complete_during_the_log_is_folded_then_and_the_rest_at_the_end(tmp_path):
+    repo = _slipped_repo(tmp_path)
+    write_files(repo, {"project/milestones/M-2-b.md": "---\nid: M-2\ndue: 2026-12-02\n---\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "more", date="2026-11-21T12:00:00+00:00")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    paths = {"project/milestones/M-1-a.md", "project/milestones/M-2-b.md"}
+    log_pass = history._LogPass(repo, ["project/"], head, paths, _log_pass(repo).tracking)
+    messages: list[tuple[bytes, bytes]] = []
+    completed: dict[str, list] = {}
+
+    def complete(path, entries):
+        completed[path] = list(entries)
+        messages.append((history._COMPLETE, pickle.dumps((path, list(entries)))))
+
+    found = history._collect_versions(
+        repo, log_pass.specs, head, paths, lambda blob, path: messages.append((history._ASK, blob.encode())), complete
+    )
+    # Each file is complete at its creation, with every version it had, newest first.
+    assert completed == {path: found.versions[path] for path in paths}
+    assert [kind for kind, _ in messages] == [b"B", b"F", b"B", b"B", b"F"]
+    ids_read, ids_write = os.pipe()
+    found_read, found_write = os.pipe()
+    os.write(ids_write, _messages(*messages))
+    os.close(ids_write)
+    rest = history._Partition(1)
+    rest.of("project/milestones/M-2-b.md")
+    rest.of("project/milestones/M-1-a.md")
+    (part,) = rest.split(found, {"project/milestones/M-2-b.md"})  # M-1 left for the end
+    assert sorted(part.versions) == ["project/milestones/M-1-a.md"]
+    os.write(found_write, history._pickled(("ok", part)))
+    os.close(found_write)
+    outcome, files = history._read_and_fold(ids_read, found_read, log_pass, {})
+    assert outcome == "ok" and sorted(files) == sorted(paths)
+    assert files["project/milestones/M-2-b.md"].created == "2026-11-21"
+    assert files["project/milestones/M-1-a.md"].moves == {"due": [["2026-11-20", "2026-12-01", "2026-12-09"]]}
+
+
+def test_a_message_broken_off_ends_the_messages():
+    whole = _messages((history._ASK, b"a" * 40), (history._COMPLETE, b"payload"))
+    source = io.BytesIO(whole)
+    assert history._message(source) == (history._ASK, b"a" * 40)
+    assert history._message(source) == (history._COMPLETE, b"payload")
+    assert history._message(source) is None
+    for cut in (1, 20, 41, 42, 44, len(whole) - 1):
+        source = io.BytesIO(whole[:cut])
+        while history._message(source) is not None:
+            pass
+        assert source.tell() <= cut  # never read past the end, never an exception
+    assert history._message(io.BytesIO(b"Zjunk")) is None
 
 
 def test_the_reading_process_passes_on_the_log_processs_error(tmp_path):
@@ -522,10 +585,13 @@ def test_files_are_dealt_to_the_readers_in_turn_and_each_gets_its_own_versions()
         alias={"old-a": "a"},
         created={"a", "b", "c"},
     )
-    first, second = partition.split(found)
+    first, second = partition.split(found, set())
     assert sorted(first.versions) == ["a", "c"] and sorted(second.versions) == ["b"]
     assert first.alias == second.alias == {"old-a": "a"} and first.created == second.created == found.created
-    assert history._Partition(1).split(found) == [found]
+    assert history._Partition(1).split(found, set()) == [found]
+    # The files sent whole during the log are not sent again.
+    first, second = partition.split(found, {"c", "b"})
+    assert sorted(first.versions) == ["a"] and second.versions == {}
 
 
 def test_two_readers_outcomes_merge_and_either_ones_error_wins():

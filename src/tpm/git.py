@@ -368,6 +368,8 @@ class BlobStream:
     """Blobs read while their names are still being found: `ask` for each as it is met
     (repeats are read once), and `each(sha, content)` is called, on a reader thread, for
     every one that exists and is at most `limit` bytes; `close` waits for the last one.
+    `settled` holds each asked blob once it has been passed to `each` or passed over (too
+    big, missing, not a blob): what a caller waiting on some of them can look at.
 
     Two `cat-file` processes run as a pipeline: `--batch-check` reads only each object's
     header, and just the small blobs go on to `--batch`, so a huge blob (or a small pack
@@ -377,6 +379,7 @@ class BlobStream:
     def __init__(self, root: Path, each: Callable[[str, bytes], None], limit: int = MAX_FILE_BYTES) -> None:
         self._root, self._each, self._limit = root, each, limit
         self._asked: set[str] = set()
+        self.settled: set[str] = set()
         self._failure: BaseException | None = None
         self._check = _start(["cat-file", "--batch-check", "--buffer"], root, stdin=subprocess.PIPE)
         try:
@@ -439,6 +442,8 @@ class BlobStream:
                 fields = line.split()
                 if len(fields) == 3 and fields[1] == b"blob" and fields[2].isdigit() and int(fields[2]) <= self._limit:
                     self._batch.stdin.write(fields[0] + b"\n")
+                elif fields:
+                    self.settled.add(fields[0].decode("ascii", "replace"))  # passed over
         finally:
             _close_quietly(self._batch.stdin)
 
@@ -448,12 +453,15 @@ class BlobStream:
         assert out is not None  # piped by __init__
         while header := out.readline(1024).split():
             size = int(header[2]) if len(header) == 3 and header[2].isdigit() else -1
+            sha = header[0].decode("ascii", "replace")
             if header[1:2] != [b"blob"] or not 0 <= size <= self._limit:
                 _skip(out, size + 1)  # gone since its header was read: as if never asked
+                self.settled.add(sha)
                 continue
             content = out.read(size)
             out.read(1)  # the newline after the content
-            self._each(header[0].decode("ascii"), content)
+            self._each(sha, content)
+            self.settled.add(sha)
 
 
 def _close_quietly(stream: IO[bytes] | None) -> None:

@@ -52,6 +52,7 @@ timeline stays in the order of history, one point per day, oldest first.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import dataclasses
@@ -897,6 +898,12 @@ def _fold_in_child(sending: list[Any], log_pass: _LogPass, files: dict[str, File
         end.close()  # the reading processes answer the parent
     ids = [open(ids_write, "wb") for (_, ids_write), _ in pipes]  # noqa: SIM115 - closed below
     partition = _Partition(count)
+    completed: set[str] = set()
+
+    def complete(path: str, entries: list[tuple[str | None, str]]) -> None:
+        completed.add(path)
+        _send(ids[partition.of(path)], _COMPLETE, pickle.dumps((path, entries)))
+
     parts: list[tuple[str, object]]
     try:
         found = _collect_versions(
@@ -904,9 +911,10 @@ def _fold_in_child(sending: list[Any], log_pass: _LogPass, files: dict[str, File
             log_pass.specs,
             log_pass.revisions,
             log_pass.wanted,
-            lambda blob, path: _send_id(ids[partition.of(path)], blob),
+            lambda blob, path: _send(ids[partition.of(path)], _ASK, blob.encode("ascii")),
+            complete,
         )
-        parts = [("ok", part) for part in partition.split(found)]
+        parts = [("ok", part) for part in partition.split(found, completed)]
     except BaseException as exc:  # passed on to the reading processes, which tell the parent
         parts = [("error", exc)] * count
     for (_, (_, found_write)), stream, part in zip(pipes, ids, parts, strict=True):
@@ -938,14 +946,19 @@ class _Partition:
     def of(self, path: str) -> int:
         return self.reader.setdefault(path, len(self.reader) % self.count)
 
-    def split(self, found: _Collected) -> list[_Collected]:
+    def split(self, found: _Collected, sent: set[str]) -> list[_Collected]:
         """`found` for each reader: every rename, creation and deletion, and the versions
-        of its own files."""
-        if self.count == 1:
+        of its own files but those `sent` already (see `_read_and_fold`)."""
+        if self.count == 1 and not sent:
             return [found]
         return [
             dataclasses.replace(
-                found, versions={path: found.versions[path] for path, index in self.reader.items() if index == reader}
+                found,
+                versions={
+                    path: found.versions[path]
+                    for path, index in self.reader.items()
+                    if index == reader and path not in sent
+                },
             )
             for reader in range(self.count)
         ]
@@ -979,32 +992,68 @@ def _pickled(outcome: tuple[str, object]) -> bytes:
         return pickle.dumps(("error", UsageError(f"reading git history failed: {outcome[1]}")))
 
 
-def _send_id(ids: IO[bytes], blob: str) -> None:
+# What the log's process tells a reading process, one message after another: a blob to
+# read (its 40-character id), or a file whose versions are all known (its newest path and
+# versions, pickled, after their length).
+_ASK, _COMPLETE = b"B", b"F"
+_SHA_LENGTH = 40
+
+
+def _message(source: IO[bytes]) -> tuple[bytes, bytes] | None:
+    """The next message from the log's process; None at the end, or where a message
+    breaks off (the log's process stopped: the answer it did not send says why)."""
+    kind = source.read(1)
+    if kind == _ASK:
+        payload = source.read(_SHA_LENGTH)
+        return (kind, payload) if len(payload) == _SHA_LENGTH else None
+    if kind == _COMPLETE:
+        length = source.read(4)
+        payload = source.read(int.from_bytes(length, "big")) if len(length) == 4 else b""
+        return (kind, payload) if length and len(payload) == int.from_bytes(length, "big") else None
+    return None
+
+
+def _send(out: IO[bytes], kind: bytes, payload: bytes) -> None:
     with contextlib.suppress(OSError):  # the reading process has stopped: it says why
-        ids.write(blob.encode("ascii") + b"\n")
+        out.write(kind + (payload if kind == _ASK else len(payload).to_bytes(4, "big") + payload))
 
 
 def _read_and_fold(
     ids_read: int, found_read: int, log_pass: _LogPass, files: dict[str, FileHistory]
 ) -> tuple[str, Any]:
-    """A reading process: read each version the log names as its id arrives, then fold
-    what the log found: ("ok", states), or ("error", the exception)."""
+    """A reading process: read each version the log names as its id arrives, fold each
+    file whose versions are all known and read meanwhile, then fold the rest of what the
+    log found: ("ok", states), or ("error", the exception). Files fold during the log
+    pass, not after it, so that little is left to do once git's log ends."""
     try:
         contents: dict[str, Version] = {}
         stream = _version_reader(log_pass.root, log_pass.tracking, contents)
+        complete: collections.deque[tuple[str, list[tuple[str | None, str]]]] = collections.deque()
+        folded: dict[str, FileHistory] = {}
         try:
-            with open(ids_read, "rb") as ids:
-                for line in ids:
-                    stream.ask(line[:-1].decode("ascii"))
+            with open(ids_read, "rb") as messages:
+                asked = 0
+                while message := _message(messages):
+                    kind, payload = message
+                    if kind == _ASK:
+                        stream.ask(payload.decode("ascii"))
+                        asked += 1
+                        if asked % 64:  # look for files ready to fold now and then, not at every id
+                            continue
+                    else:
+                        complete.append(pickle.loads(payload))
+                    _fold_read(complete, stream.settled, contents, folded, log_pass.tracking)
         except BaseException:
             stream.abandon()
             raise
         stream.close()
+        _fold_read(complete, stream.settled, contents, folded, log_pass.tracking)
         outcome, found = _received(found_read, "its log process")
         if outcome == "error":
             raise found
         found.contents = contents
         _fold(found, files, log_pass.tracking)
+        files.update(folded)
         _UNTIL_EXIT.append(found)  # this process ends without freeing what it read, object by object
         return ("ok", files)
     except BaseException as exc:  # every failure goes back to the parent, raised there
@@ -1012,6 +1061,20 @@ def _read_and_fold(
 
 
 _UNTIL_EXIT: list[object] = []  # held by a reading process until it ends (os._exit: no teardown)
+
+
+def _fold_read(
+    complete: collections.deque[tuple[str, list[tuple[str | None, str]]]],
+    settled: set[str],
+    contents: dict[str, Version],
+    folded: dict[str, FileHistory],
+    tracking: Tracking,
+) -> None:
+    """Fold the files whose versions are all known, in the order the log completed them,
+    while each of their versions has been read (or passed over)."""
+    while complete and all(blob in settled for _, blob in complete[0][1]):
+        path, entries = complete.popleft()
+        folded[path] = _folded(FileHistory(), entries, contents, tracking)
 
 
 @dataclass
@@ -1029,7 +1092,12 @@ class _Collected:
 
 
 def _collect_versions(
-    root: Path, specs: list[str], revisions: str, wanted: set[str] | None, ask: Callable[[str, str], None]
+    root: Path,
+    specs: list[str],
+    revisions: str,
+    wanted: set[str] | None,
+    ask: Callable[[str, str], None],
+    complete: Callable[[str, list[tuple[str | None, str]]], None] | None = None,
 ) -> _Collected:
     """One streaming log pass over `revisions`, newest first, passing each version it
     keeps to `ask` (its blob, and its file's newest path) as it is met, so that its
@@ -1037,7 +1105,9 @@ def _collect_versions(
 
     A rename is met before the older versions under the old name, so `alias` maps each
     older name to the file's newest path. With `wanted` (a full read) only those files
-    are followed, and the log stops as soon as every one's creation has been seen.
+    are followed, and the log stops as soon as every one's creation has been seen; a
+    file's versions are then all known, and are passed to `complete` (its newest path,
+    its versions, newest first) at once.
     Without it (new commits on top of a cached state) every change is kept.
     """
     found = _Collected(incremental=wanted is None)
@@ -1065,6 +1135,8 @@ def _collect_versions(
                 found.created.add(current)
                 if pending is not None:
                     pending.discard(current)
+                    if complete is not None:
+                        complete(current, found.versions[current])
         if pending is not None and not pending:
             break
     return found
@@ -1090,11 +1162,19 @@ def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking) 
         files.pop(path, None)
     for path, entries in found.versions.items():
         state = FileHistory() if path in found.created else files.get(path, FileHistory())
-        files[path] = state
-        for date, blob in reversed(entries):
-            version = found.contents.get(blob)
-            if version is not None:
-                state.apply(date, version, tracking)
+        files[path] = _folded(state, entries, found.contents, tracking)
+
+
+def _folded(
+    state: FileHistory, entries: list[tuple[str | None, str]], contents: dict[str, Version], tracking: Tracking
+) -> FileHistory:
+    """`state` with a file's versions (newest first, as the log lists them) folded in,
+    oldest first; a version that was not read is skipped."""
+    for date, blob in reversed(entries):
+        version = contents.get(blob)
+        if version is not None:
+            state.apply(date, version, tracking)
+    return state
 
 
 def _load_cache(path: Path, git_dir: Path, key: str) -> tuple[str, dict[str, FileHistory]] | None:
