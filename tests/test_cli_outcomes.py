@@ -156,3 +156,19 @@ def test_the_last_run_is_kept_until_the_next_so_the_command_never_frees_it(tmp_p
     pipeline.lint(options)
     gc.collect()
     assert first() is None  # only the last is kept
+
+
+@pytest.mark.parametrize(("argv", "collects"), [(["tpm", "--version"], "False"), (["tpm", "lsp", "--help"], "True")])
+def test_a_command_that_runs_once_does_not_collect_cycles_and_the_server_does(argv, collects):
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collects', gc.isenabled(), file=sys.stderr))\n"
+        f"sys.argv = {argv!r}\n"
+        "from tpm import cli\n"
+        "cli.run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stderr.endswith(f"collects {collects}\n")
