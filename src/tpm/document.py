@@ -312,7 +312,7 @@ def _task_item(content: str, body_line: int, lines: list[str], first_line: int, 
     raw = lines[body_line] if body_line < len(lines) else ""
     column = raw.find("[") + 1 or 1
     rest = content[box.end() :].strip()
-    owners = list(_OWNER.finditer(rest))
+    owners = list(_OWNER.finditer(rest)) if "@" in rest else []
     owner_match = owners[-1] if owners else None  # the last `@name` is the owner
     owner = owner_match.group(1) if owner_match else None
     if owner_match and owner_match.end() == len(rest):
@@ -328,16 +328,9 @@ def _task_item(content: str, body_line: int, lines: list[str], first_line: int, 
         except ValueError:
             problem = f"has an impossible date {dated.group(1)}"
         rest = rest[dated.end() :].strip()
-    return TaskItem(
-        section=section,
-        line=first_line + body_line,
-        column=column,
-        done=box.group(1) != " ",
-        date=date,
-        text=rest,
-        owner=owner,
-        date_problem=problem,
-    )
+    # (section, line, column, done, date, text, owner, date_problem), given in order: a
+    # named tuple is made faster so, by the thousand.
+    return TaskItem(section, first_line + body_line, column, box.group(1) != " ", date, rest, owner, problem)
 
 
 def folded(text: str) -> str:
