@@ -606,3 +606,81 @@ def test_a_reader_that_ends_without_an_answer_is_named():
     os.close(write)
     outcome, error = history._received(read, "its log process")
     assert outcome == "error" and str(error) == "reading git history failed: its log process ended without an answer"
+
+
+def _whitespace_repo(tmp_path):
+    """M-1: real changes on 11-01 and 11-10, then three changes of whitespace alone; M-2:
+    a real change on every commit (so its newest version decides)."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "project/milestones/M-1-a.md": "---\nid: M-1\n---\nBody zero.\n",
+            "project/milestones/M-2-b.md": "---\nid: M-2\n---\nv0\n",
+        },
+        date="2026-10-25T12:00:00+00:00",
+    )
+    steps = [
+        ("2026-11-01", "Body one.\n", "v1"),
+        ("2026-11-10", "Body two.\n", "v2"),
+        ("2026-11-12", "Body  two.\n", "v3"),
+        ("2026-11-14", "\nBody  two.\n", "v4"),
+        ("2026-11-16", "\nBody  two. \n", "v5"),
+    ]
+    for day, body, other in steps:
+        write_files(
+            repo,
+            {
+                "project/milestones/M-1-a.md": "---\nid: M-1\n---\n" + body,
+                "project/milestones/M-2-b.md": f"---\nid: M-2\n---\n{other}\n",
+            },
+        )
+        git(repo, "commit", "-qam", f"on {day}", date=f"{day}T12:00:00+00:00")
+    return repo
+
+
+def test_a_full_read_works_out_older_folded_digests_only_when_the_newest_changed_only_whitespace(tmp_path, monkeypatch):
+    import multiprocessing
+
+    repo = _whitespace_repo(tmp_path)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    paths = {"project/milestones/M-1-a.md", "project/milestones/M-2-b.md"}
+    log_pass = history._LogPass(repo, ["project/"], head, paths, _log_pass(repo).tracking)
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(2)]
+    history._fold_in_child([sending for _, sending in pipes], log_pass, {})
+    states = {}
+    for receiving, _ in pipes:
+        outcome, files = receiving.recv()
+        assert outcome == "ok"
+        states.update(files)
+    # Whitespace alone on 11-12, 11-14 and 11-16: M-1 last changed on 11-10, which only the
+    # versions past the newest two (read again) can tell.
+    assert states["project/milestones/M-1-a.md"].last_change == "2026-11-10"
+    assert states["project/milestones/M-2-b.md"].last_change == "2026-11-16"
+    # The same states as the threaded read, which works out every digest.
+    threaded = log_pass.collect()
+    oracle: dict[str, history.FileHistory] = {}
+    history._fold(threaded, oracle, log_pass.tracking)
+    assert states == oracle
+
+
+def test_folded_digests_are_read_again_back_to_the_first_real_change_and_no_further(tmp_path, monkeypatch):
+    repo = _whitespace_repo(tmp_path)
+    log_pass = _log_pass(repo)
+    found = history._collect_versions(
+        repo, log_pass.specs, git(repo, "rev-parse", "HEAD").strip(), None, lambda blob, path: None
+    )
+    entries = found.versions["project/milestones/M-1-a.md"]  # six versions, newest first
+    raw = {blob: git(repo, "cat-file", "blob", blob).encode() for _, blob in entries}
+    contents = {
+        blob: history.Version.of(raw[blob], log_pass.tracking, blob, folded=index < 2)
+        for index, (_, blob) in enumerate(entries)
+    }
+    read_again: list[str] = []
+    real = history._folded_digest_of
+    monkeypatch.setattr(history, "_folded_digest_of", lambda root, blob: read_again.append(blob) or real(root, blob))
+    history._with_folded_digests(entries, contents, repo)
+    # The newest two had digests; 11-12, 11-10 and 11-01 are read again (11-01 -> 11-10 is
+    # the first real change from the newest back); the creation, older still, is not.
+    assert read_again == [entries[2][1], entries[3][1], entries[4][1]]
+    assert contents[entries[5][1]].folded_digest is None
+    assert all(contents[blob].folded_digest == history.folded_digest(raw[blob]) for _, blob in entries[:5])

@@ -72,7 +72,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from tpm import __version__, cachefile, git, yamlload
 from tpm.config import ACTIVE, DUE, REVIEWED, Config, TypeConfig, builtin_types
-from tpm.document import split_source
+from tpm.document import decode, split_source
 from tpm.errors import UsageError
 from tpm.discover import document_folders
 from tpm.vocabulary import ISO_DATE, heading_key
@@ -227,7 +227,7 @@ class Snapshot:
     sections: dict[str, str]  # tracked section's heading key -> its text, whitespace-folded
     task_lines: list[str]  # the stripped text of every task-item line
     text_digest: str  # of the whole text as it is: its git blob id (see `blob_digest`)
-    folded_digest: str  # of the whole text without its whitespace: a change of whitespace alone is none
+    folded_digest: str | None  # of the whole text without its whitespace (None: not worked out)
     checkpoints: tuple[int, int]  # (done, total) task items under a tracked checkpoints heading
 
 
@@ -239,11 +239,14 @@ def blob_digest(raw: bytes) -> str:
     return digest.hexdigest()[:16]
 
 
-def snapshot(text: str | bytes, tracking: Tracking | None = None, blob: str | None = None) -> Snapshot:
+def snapshot(
+    text: str | bytes, tracking: Tracking | None = None, blob: str | None = None, folded: bool = True
+) -> Snapshot:
     """A light line scan, not a full parse: enough to tell what changed, and cheap enough
     to run on every historical version of every file. Where the scan could read a tracked
     key otherwise than YAML does, the version's front-matter is loaded as YAML instead.
-    `blob`: the version's git blob id, when it is committed."""
+    `blob`: the version's git blob id, when it is committed. Without `folded`, the
+    whitespace-folded digest is left out (None; see `_with_folded_digests`)."""
     tracking = tracking or builtin_tracking()
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     source = split_source(raw)
@@ -258,9 +261,15 @@ def snapshot(text: str | bytes, tracking: Tracking | None = None, blob: str | No
         sections,
         tasks,
         text_digest,
-        hashlib.sha1(raw.translate(None, _WHITESPACE)).hexdigest()[:16] if source.readable else text_digest,
+        (folded_digest(raw) if source.readable else text_digest) if folded else None,
         checkpoints,
     )
+
+
+def folded_digest(raw: bytes) -> str:
+    """The digest of a text without its whitespace: two versions with the same one differ
+    in whitespace alone."""
+    return hashlib.sha1(raw.translate(None, _WHITESPACE)).hexdigest()[:16]
 
 
 def _scan_body(body: str, tracking: Tracking) -> tuple[dict[str, str], list[str], tuple[int, int]]:
@@ -453,14 +462,14 @@ class Version(NamedTuple):
     read while the log pass goes on is folded later, in history's order."""
 
     text_digest: str
-    folded_digest: str
+    folded_digest: str | None  # None: not worked out (an older version of a full read; see `_with_folded_digests`)
     values: dict[str, str]  # tracked item -> its value (see _values)
     lines: list[str]  # the digest of each task line
     checkpoints: tuple[int, int]  # (done, total) under a tracked checkpoints heading
 
     @classmethod
-    def of(cls, text: str | bytes, tracking: Tracking, blob: str | None = None) -> Version:
-        snap = snapshot(text, tracking, blob)
+    def of(cls, text: str | bytes, tracking: Tracking, blob: str | None = None, folded: bool = True) -> Version:
+        snap = snapshot(text, tracking, blob, folded)
         lines = list(map(_line_digest, snap.task_lines))
         return cls(snap.text_digest, snap.folded_digest, _values(snap, tracking), lines, snap.checkpoints)
 
@@ -904,6 +913,16 @@ def _fold_in_child(sending: list[Any], log_pass: _LogPass, files: dict[str, File
         completed.add(path)
         _send(ids[partition.of(path)], _COMPLETE, pickle.dumps((path, entries)))
 
+    asked: dict[str, int] = {}  # path -> versions asked for so far
+
+    def ask(blob: str, path: str) -> None:
+        """Ask the path's reader for the blob; in a full read, for the whitespace-folded
+        digest of the file's newest versions only (`_FOLDED_NEWEST`)."""
+        newer = asked.get(path, 0)
+        asked[path] = newer + 1
+        kind = _ASK if log_pass.wanted is None or newer < _FOLDED_NEWEST else _ASK_UNFOLDED
+        _send(ids[partition.of(path)], kind, blob.encode("ascii"))
+
     parts: list[tuple[str, object]]
     try:
         found = _collect_versions(
@@ -911,7 +930,7 @@ def _fold_in_child(sending: list[Any], log_pass: _LogPass, files: dict[str, File
             log_pass.specs,
             log_pass.revisions,
             log_pass.wanted,
-            lambda blob, path: _send(ids[partition.of(path)], _ASK, blob.encode("ascii")),
+            ask,
             complete,
         )
         parts = [("ok", part) for part in partition.split(found, completed)]
@@ -993,9 +1012,9 @@ def _pickled(outcome: tuple[str, object]) -> bytes:
 
 
 # What the log's process tells a reading process, one message after another: a blob to
-# read (its 40-character id), or a file whose versions are all known (its newest path and
-# versions, pickled, after their length).
-_ASK, _COMPLETE = b"B", b"F"
+# read (its 40-character id), with or without its whitespace-folded digest, or a file whose
+# versions are all known (its newest path and versions, pickled, after their length).
+_ASK, _ASK_UNFOLDED, _COMPLETE = b"B", b"b", b"F"
 _SHA_LENGTH = 40
 
 
@@ -1003,7 +1022,7 @@ def _message(source: IO[bytes]) -> tuple[bytes, bytes] | None:
     """The next message from the log's process; None at the end, or where a message
     breaks off (the log's process stopped: the answer it did not send says why)."""
     kind = source.read(1)
-    if kind == _ASK:
+    if kind in (_ASK, _ASK_UNFOLDED):
         payload = source.read(_SHA_LENGTH)
         return (kind, payload) if len(payload) == _SHA_LENGTH else None
     if kind == _COMPLETE:
@@ -1015,7 +1034,7 @@ def _message(source: IO[bytes]) -> tuple[bytes, bytes] | None:
 
 def _send(out: IO[bytes], kind: bytes, payload: bytes) -> None:
     with contextlib.suppress(OSError):  # the reading process has stopped: it says why
-        out.write(kind + (payload if kind == _ASK else len(payload).to_bytes(4, "big") + payload))
+        out.write(kind + (len(payload).to_bytes(4, "big") + payload if kind == _COMPLETE else payload))
 
 
 def _read_and_fold(
@@ -1027,7 +1046,8 @@ def _read_and_fold(
     pass, not after it, so that little is left to do once git's log ends."""
     try:
         contents: dict[str, Version] = {}
-        stream = _version_reader(log_pass.root, log_pass.tracking, contents)
+        folded_for: set[str] = set()  # the blobs whose whitespace-folded digest is wanted
+        stream = _version_reader(log_pass.root, log_pass.tracking, contents, folded_for)
         complete: collections.deque[tuple[str, list[tuple[str | None, str]]]] = collections.deque()
         folded: dict[str, FileHistory] = {}
         try:
@@ -1035,24 +1055,26 @@ def _read_and_fold(
                 asked = 0
                 while message := _message(messages):
                     kind, payload = message
-                    if kind == _ASK:
+                    if kind != _COMPLETE:
+                        if kind == _ASK:
+                            folded_for.add(payload.decode("ascii"))  # before it is asked: it is read after
                         stream.ask(payload.decode("ascii"))
                         asked += 1
                         if asked % 64:  # look for files ready to fold now and then, not at every id
                             continue
                     else:
                         complete.append(pickle.loads(payload))
-                    _fold_read(complete, stream.settled, contents, folded, log_pass.tracking)
+                    _fold_read(complete, stream.settled, contents, folded, log_pass)
         except BaseException:
             stream.abandon()
             raise
         stream.close()
-        _fold_read(complete, stream.settled, contents, folded, log_pass.tracking)
+        _fold_read(complete, stream.settled, contents, folded, log_pass)
         outcome, found = _received(found_read, "its log process")
         if outcome == "error":
             raise found
         found.contents = contents
-        _fold(found, files, log_pass.tracking)
+        _fold(found, files, log_pass.tracking, log_pass.root)
         files.update(folded)
         _UNTIL_EXIT.append(found)  # this process ends without freeing what it read, object by object
         return ("ok", files)
@@ -1068,13 +1090,13 @@ def _fold_read(
     settled: set[str],
     contents: dict[str, Version],
     folded: dict[str, FileHistory],
-    tracking: Tracking,
+    log_pass: _LogPass,
 ) -> None:
     """Fold the files whose versions are all known, in the order the log completed them,
     while each of their versions has been read (or passed over)."""
     while complete and all(blob in settled for _, blob in complete[0][1]):
         path, entries = complete.popleft()
-        folded[path] = _folded(FileHistory(), entries, contents, tracking)
+        folded[path] = _folded(FileHistory(), entries, contents, log_pass.tracking, log_pass.root)
 
 
 @dataclass
@@ -1142,16 +1164,19 @@ def _collect_versions(
     return found
 
 
-def _version_reader(root: Path, tracking: Tracking, contents: dict[str, Version]) -> git.BlobStream:
-    """A stream that reads each blob asked for and keeps what the fold compares of it."""
+def _version_reader(
+    root: Path, tracking: Tracking, contents: dict[str, Version], folded_for: set[str] | None = None
+) -> git.BlobStream:
+    """A stream that reads each blob asked for and keeps what the fold compares of it
+    (without the whitespace-folded digest, for a blob not in `folded_for` when given)."""
 
     def read(blob: str, content: bytes) -> None:  # on the stream's reader thread
-        contents[blob] = Version.of(content, tracking, blob)
+        contents[blob] = Version.of(content, tracking, blob, folded_for is None or blob in folded_for)
 
     return git.BlobStream(root, read)
 
 
-def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking) -> None:
+def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking, root: Path | None = None) -> None:
     """Fold the collected versions into `files`, each file's oldest first (cached states
     follow their renames, a file created anew starts afresh). A version over the size cap
     was never read: it is skipped, as if that commit had not touched the file."""
@@ -1162,19 +1187,63 @@ def _fold(found: _Collected, files: dict[str, FileHistory], tracking: Tracking) 
         files.pop(path, None)
     for path, entries in found.versions.items():
         state = FileHistory() if path in found.created else files.get(path, FileHistory())
-        files[path] = _folded(state, entries, found.contents, tracking)
+        files[path] = _folded(state, entries, found.contents, tracking, root)
 
 
 def _folded(
-    state: FileHistory, entries: list[tuple[str | None, str]], contents: dict[str, Version], tracking: Tracking
+    state: FileHistory,
+    entries: list[tuple[str | None, str]],
+    contents: dict[str, Version],
+    tracking: Tracking,
+    root: Path | None = None,
 ) -> FileHistory:
     """`state` with a file's versions (newest first, as the log lists them) folded in,
-    oldest first; a version that was not read is skipped."""
+    oldest first; a version that was not read is skipped. `root`: where to read a version
+    again whose whitespace-folded digest turns out to be needed (`_with_folded_digests`)."""
+    if root is not None:
+        _with_folded_digests(entries, contents, root)
     for date, blob in reversed(entries):
         version = contents.get(blob)
         if version is not None:
             state.apply(date, version, tracking)
     return state
+
+
+# In a full read, the whitespace-folded digest is worked out for a file's newest versions
+# only: the fold compares each version's with the one before it to tell a change of
+# whitespace alone (which is no activity), and only the newest such comparisons decide
+# when the file last changed; an older version's digest can change nothing that is kept.
+# Hashing a text without its whitespace is a quarter of the reading of a version.
+_FOLDED_NEWEST = 2
+
+
+def _with_folded_digests(entries: list[tuple[str | None, str]], contents: dict[str, Version], root: Path) -> None:
+    """Make sure the fold can tell a file's last change: from the newest version back, each
+    version's whitespace-folded digest, up to and including the first version that the
+    one after it really changed (not in whitespace alone). A digest left out (an older
+    version, see `_FOLDED_NEWEST`) is worked out here, from the blob read again; that
+    happens only when the newest versions changed nothing but whitespace."""
+    newer: Version | None = None
+    for _, blob in entries:  # newest first
+        version = contents.get(blob)
+        if version is None:
+            continue  # never read (over the size cap): the fold skips it as well
+        if version.folded_digest is None:
+            version = contents[blob] = version._replace(folded_digest=_folded_digest_of(root, blob))
+        if newer is not None and (
+            newer.text_digest == version.text_digest or newer.folded_digest != version.folded_digest
+        ):
+            return  # `newer` is a change: what is older cannot move the last change
+        newer = version
+
+
+def _folded_digest_of(root: Path, blob: str) -> str:
+    """A committed version's whitespace-folded digest, read again (as `snapshot` works it
+    out: the text digest for a version that is not readable text)."""
+    raw = git.read_blobs(root, [blob]).get(blob)
+    if not isinstance(raw, bytes) or isinstance(raw, git.OversizedBlob) or decode(raw)[0] is None:
+        return blob[:16]
+    return folded_digest(raw)
 
 
 def _load_cache(path: Path, git_dir: Path, key: str) -> tuple[str, dict[str, FileHistory]] | None:
