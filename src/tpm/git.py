@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 try:
     import fcntl  # a pipe's size is set through it (Linux)
@@ -134,9 +134,9 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return run(["merge-base", "--is-ancestor", older, newer], root, check=False).returncode == 0
 
 
-@dataclass(frozen=True)
-class Change:
-    """One file changed by one commit, as `git log --raw` reports it."""
+class Change(NamedTuple):
+    """One file changed by one commit, as `git log --raw` reports it (a named tuple: a
+    long history makes them by the ten thousand)."""
 
     status: str  # A, M, D, R, C or T
     path: str
@@ -144,8 +144,7 @@ class Change:
     blob: str  # the file's content after the commit (all zeros when deleted)
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     date: str | None  # committer date, YYYY-MM-DD in the committer's own time zone; None: unknown
     changes: tuple[Change, ...]
