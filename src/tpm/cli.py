@@ -556,7 +556,7 @@ def run() -> None:
     1,000 documents, which nothing needs.
 
     A command that runs once and ends does not collect cycles either: it makes almost
-    none, and each collection walks every young object (about 25 ms of a cold run over
+    none, and each collection walks every young object (about 20 ms of a cold run over
     1,000 documents). The language server runs for hours, so it keeps collecting."""
     if sys.argv[1:2] != ["lsp"]:
         gc.disable()
