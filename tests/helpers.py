@@ -51,6 +51,17 @@ def write_files(repo: Path, files: dict) -> None:
             path.write_text(content, encoding="utf-8", newline="")
 
 
+def shallow_clone(repo: Path, clone: Path) -> Path:
+    """A clone of `repo` with only its newest commit, as CI checkouts make by default."""
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
+        check=True,
+        env=git_env(),
+        capture_output=True,
+    )
+    return clone
+
+
 def make_repo(path: Path, files: dict | None = None, commit: bool = True, date: str = FIXED_DATE) -> Path:
     """A git repository at `path` holding `files` ({relative name: text or bytes})."""
     path.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from helpers import git, git_env, make_repo, run_tpm, write_files
+from helpers import git, make_repo, run_tpm, shallow_clone, write_files
 from tpm import history
 from tpm.config import Config, builtin_types
 from tpm.discover import discover
@@ -120,13 +120,7 @@ def test_a_detached_head_works(repo):
 
 
 def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path):
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
-        check=True,
-        env=git_env(),
-        capture_output=True,
-    )
+    clone = shallow_clone(repo, tmp_path / "clone")
     outcome = run_tpm(clone, "check", "--today", TODAY)
     assert outcome.code == 2 and outcome.out == ""
     assert outcome.err.startswith("tpm: error: this is a shallow clone") and "fetch-depth: 0" in outcome.err
@@ -140,13 +134,7 @@ def test_a_shallow_clone_exits_2_with_advice_and_no_history_works(repo, tmp_path
 
 
 def test_a_shallow_clone_without_git_rules_selected_works(repo, tmp_path):
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
-        check=True,
-        env=git_env(),
-        capture_output=True,
-    )
+    clone = shallow_clone(repo, tmp_path / "clone")
     assert run_tpm(clone, "check", "--today", TODAY, "--select", "TPM0").code == 0
 
 
@@ -580,7 +568,6 @@ def test_files_are_dealt_to_the_readers_in_turn_and_each_gets_its_own_versions()
     partition = history._Partition(2)
     assert [partition.of(path) for path in ("a", "b", "a", "c", "b")] == [0, 1, 0, 0, 1]
     found = history._Collected(
-        incremental=False,
         versions={"a": [("2026-11-01", "1")], "b": [("2026-11-02", "2")], "c": [(None, "3")]},
         alias={"old-a": "a"},
         created={"a", "b", "c"},

@@ -217,6 +217,17 @@ def last_subject(repo: Path) -> str:
     return git(repo, "log", "-1", "--format=%s").strip()
 
 
+def commit_with_the_report(repo: Path, home: Path, message: str, report: str) -> None:
+    """Stage the report the hook wrote and commit again, on NEXT_DAY: the hook lets it
+    through, the commit records that report, and nothing is left over."""
+    git(repo, "add", STATUS)
+    committed = commit_staged(repo, home, message, NEXT_DAY)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert last_subject(repo) == message
+    assert git(repo, "show", f"HEAD:{STATUS}") == report
+    assert git(repo, "status", "--porcelain") == ""
+
+
 @pytest.fixture
 def unreported_project(tmp_path, hooks_source, pre_commit_home) -> Path:
     """The report's project committed on DAY without a STATUS.md, both report hooks
@@ -303,12 +314,7 @@ def test_ticking_a_checkpoint_updates_the_report_through_the_hook(reported_proje
     assert "As of **2026-11-27**" not in updated
     assert git(repo, "status", "--porcelain").splitlines() == [f" M {STATUS}", f"M  {BETA}"]
 
-    git(repo, "add", STATUS)
-    committed = commit_staged(repo, pre_commit_home, "Sign-off done", NEXT_DAY)
-    assert committed.returncode == 0, committed.stdout + committed.stderr
-    assert last_subject(repo) == "Sign-off done"
-    assert git(repo, "show", f"HEAD:{STATUS}") == updated
-    assert git(repo, "status", "--porcelain") == ""
+    commit_with_the_report(repo, pre_commit_home, "Sign-off done", updated)
     # CI, days later, accepts the committed report: it is dated by the change, not the clock
     checked = tpm_report(repo, pre_commit_home, FIVE_DAYS_ON, "--check", "--as-of", "last-change", "--output", STATUS)
     assert (checked.returncode, checked.stdout) == (0, "STATUS.md is up to date\n"), checked.stderr
@@ -331,12 +337,7 @@ def test_a_missing_report_is_written_by_the_hook(unreported_project, pre_commit_
     assert "As of **2026-11-27** the project is" in written
     assert "0% of checkpoints are done (0 of 1)." in written
 
-    git(repo, "add", STATUS)
-    committed = commit_staged(repo, pre_commit_home, "Notes", NEXT_DAY)
-    assert committed.returncode == 0, committed.stdout + committed.stderr
-    assert last_subject(repo) == "Notes"
-    assert git(repo, "show", f"HEAD:{STATUS}") == written
-    assert git(repo, "status", "--porcelain") == ""
+    commit_with_the_report(repo, pre_commit_home, "Notes", written)
 
 
 def test_the_manual_report_check_compares_and_writes_nothing(reported_project, pre_commit_home):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 
-from helpers import git, git_env, make_repo, run_tpm, write_files
+from helpers import git, make_repo, run_tpm, shallow_clone, write_files
 
 MILESTONE_PATH = "project/milestones/M-1-launch.md"
 MILESTONE = "---\nid: M-1\ntitle: Launch\nstatus: in-progress\ndue: {due}\n---\n# Launch\n"
@@ -361,13 +360,7 @@ def test_without_a_time_zone_the_committers_own_day_counts(tmp_path):
 
 def test_last_change_in_a_shallow_clone_is_a_usage_error(repo, tmp_path):
     commit(repo, "2026-11-15", {MILESTONE_PATH: MILESTONE.format(due="2026-12-21")})
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)],
-        check=True,
-        env=git_env(),
-        capture_output=True,
-    )
+    clone = shallow_clone(repo, tmp_path / "clone")
     assert (clone / ".git" / "shallow").is_file()
     outcome = run_tpm(clone, "report", *LAST, "--today", "2026-11-30", "--output", "STATUS.md")
     assert (outcome.code, outcome.out) == (2, "")

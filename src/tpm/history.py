@@ -1056,9 +1056,10 @@ def _read_and_fold(
                 while message := _message(messages):
                     kind, payload = message
                     if kind != _COMPLETE:
+                        sha = payload.decode("ascii")
                         if kind == _ASK:
-                            folded_for.add(payload.decode("ascii"))  # before it is asked: it is read after
-                        stream.ask(payload.decode("ascii"))
+                            folded_for.add(sha)  # before it is asked: it is read after
+                        stream.ask(sha)
                         asked += 1
                         if asked % 64:  # look for files ready to fold now and then, not at every id
                             continue
@@ -1103,7 +1104,6 @@ def _fold_read(
 class _Collected:
     """What one log pass found, and each version's content as read."""
 
-    incremental: bool
     # newest path -> [(date or None, blob)], newest first
     versions: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)  # an older name -> its newest path
@@ -1132,7 +1132,7 @@ def _collect_versions(
     its versions, newest first) at once.
     Without it (new commits on top of a cached state) every change is kept.
     """
-    found = _Collected(incremental=wanted is None)
+    found = _Collected()
     pending = set(wanted) if wanted is not None else None
     for commit in git.log(root, specs, revisions):
         for change in commit.changes:

@@ -39,7 +39,8 @@ def remembering_validator(schema: dict[str, Any], **options: Any) -> Draft202012
     remembers the top-level field values it accepted."""
     from jsonschema import Draft202012Validator
 
-    if "$dynamicRef" in json.dumps(schema) or "$recursiveRef" in json.dumps(schema):
+    text = json.dumps(schema)
+    if "$dynamicRef" in text or "$recursiveRef" in text:
         return Draft202012Validator(schema, **options)
     if len(_ACCEPTED) >= _KEPT:  # a long-lived language server makes new schemas as config changes
         del _ACCEPTED[next(iter(_ACCEPTED))]
